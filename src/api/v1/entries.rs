@@ -1,0 +1,237 @@
+//! `/api/v1/entries` (`lib/api/entries/index.js`, `lib/server/entries.js`; spec section 1.3).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde_json::{Value, json};
+
+use super::list;
+use crate::api::body::Body;
+use crate::api::caller::AuthInput;
+use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
+use crate::app::AppState;
+use crate::domain::filter::{Filter, Val};
+use crate::domain::time::now_ms;
+use crate::domain::{Collection, Doc, entries};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{Upsert, WriteMode, Written};
+
+const READ: &str = "api:entries:read";
+/// Nightscout's JSON limit for entries.
+const BODY_LIMIT: usize = 50 * 1024 * 1024;
+/// `ENTRIES_DEFAULT_COUNT`.
+const DEFAULT_COUNT: u64 = 10;
+/// Offered in this order, so `*/*` gets tab-separated text (Nightscout's `res.format`).
+const OFFERED: &[Format] = &[Format::Txt, Format::Tsv, Format::Csv, Format::Json];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/entries", get(list_entries).post(create).delete(delete_matching))
+        .route("/entries/preview", post(preview))
+        .route("/entries/current", get(current))
+        .route("/entries/{spec}", get(by_spec).delete(delete_spec))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// How a listing is answered: the format, the request's `If-Modified-Since`, the type blessed
+/// onto untyped documents.
+struct Answer {
+    format: Format,
+    if_modified_since: Option<i64>,
+    model: Option<String>,
+}
+
+impl Answer {
+    fn new(path: Option<Extension<PathFormat>>, headers: &HeaderMap, model: Option<String>) -> Answer {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        Answer {
+            format: negotiate(path.map(|e| e.0), accept, OFFERED).unwrap_or(Format::Json),
+            if_modified_since: headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date),
+            model,
+        }
+    }
+
+    fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
+        docs.sort_by_key(|d| std::cmp::Reverse(entries::millis(d).unwrap_or(i64::MIN)));
+        let newest = docs.first().and_then(entries::millis);
+        if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
+            && newest / 1000 <= since / 1000
+        {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+        for d in &mut docs {
+            if let Some(m) = &self.model
+                && !d.contains_key("type")
+            {
+                d.insert("type".into(), Value::String(m.clone()));
+            }
+            if let Some(dev) = &state.config.obscure_device_provenance {
+                d.insert("device".into(), Value::String(dev.clone()));
+            }
+        }
+        let mut res = match self.format {
+            Format::Json => Json(docs).into_response(),
+            f => {
+                let sep = if f == Format::Csv { ',' } else { '\t' };
+                let rows: Vec<String> = docs.iter().map(|d| entries::text_row(d, sep)).collect();
+                let mime = format!("{}; charset=utf-8", f.mime());
+                ([(header::CONTENT_TYPE, mime)], rows.join("\r\n")).into_response()
+            }
+        };
+        if let Some(lm) = newest.and_then(http_date).and_then(|s| HeaderValue::from_str(&s).ok()) {
+            res.headers_mut().insert(header::LAST_MODIFIED, lm);
+        }
+        res
+    }
+}
+
+async fn list_entries(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    RawQuery(raw): RawQuery,
+    path: Option<Extension<PathFormat>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    auth.require(&state, &[READ]).await?;
+    let params = list::params(raw.as_deref());
+    let model = params.get("find").and_then(|f| f.get("type")).and_then(Value::as_str).map(str::to_owned);
+    let filter = list::find_filter(&state, Collection::Entries, &params)?;
+    let limit = list::count(&params, DEFAULT_COUNT);
+    let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
+    Ok(Answer::new(path, &headers, model).send(&state, docs))
+}
+
+/// The newest entry of any type within the default window.
+async fn current(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    path: Option<Extension<PathFormat>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    auth.require(&state, &[READ]).await?;
+    let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
+    let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;
+    Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs))
+}
+
+/// Lowercase 24-hex is an id; anything else is a type (`/entries/sgv.json`).
+fn is_lower_id(spec: &str) -> bool {
+    spec.len() == 24 && spec.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+async fn by_spec(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    Path(spec): Path<String>,
+    RawQuery(raw): RawQuery,
+    path: Option<Extension<PathFormat>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    auth.require(&state, &[READ]).await?;
+    if is_lower_id(&spec) {
+        let q = crate::domain::filter::Query::new(Filter::eq("_id", Val::ObjectId(spec.clone()))).limit(Some(1));
+        let docs = state.store.find(Collection::Entries, &q).await?;
+        if docs.is_empty() {
+            return Err(ApiError::NotFound(format!("No such id: '{spec}'")));
+        }
+        return Ok(Answer::new(path, &headers, None).send(&state, docs));
+    }
+    let mut params = list::params(raw.as_deref());
+    set_type(&mut params, &spec);
+    let filter = list::find_filter(&state, Collection::Entries, &params)?;
+    let limit = list::count(&params, DEFAULT_COUNT);
+    let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
+    Ok(Answer::new(path, &headers, Some(spec)).send(&state, docs))
+}
+
+/// `find[type] = spec`, or no type constraint for `*`.
+fn set_type(params: &mut serde_json::Map<String, Value>, spec: &str) {
+    let find = params.entry("find").or_insert_with(|| json!({}));
+    if !find.is_object() {
+        *find = json!({});
+    }
+    if let Some(f) = find.as_object_mut() {
+        if spec == "*" {
+            f.remove("type");
+        } else {
+            f.insert("type".into(), Value::String(spec.to_owned()));
+        }
+    }
+}
+
+/// Entries in the body: an object only if it has `date`, or a non-empty array of objects.
+fn incoming(body: Value) -> Vec<Doc> {
+    match body {
+        Value::Object(m) if m.contains_key("date") => vec![m],
+        Value::Array(a) => a.into_iter().filter_map(|v| match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }).collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn create(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
+    auth.take_body_credentials(&mut body);
+    auth.require(&state, &[READ, "api:entries:create"]).await?;
+    let now = now_ms();
+    let mut docs = incoming(body);
+    for d in &mut docs {
+        entries::normalize(d, state.config.uuid_handling, now);
+    }
+    let ops = docs
+        .iter()
+        .map(|d| Upsert { filter: entries::dedup_filter(d), doc: d.clone(), mode: WriteMode::Merge })
+        .collect();
+    let written = state.store.upsert_many(Collection::Entries, ops).await?;
+    // Newly inserted documents come back with their `_id`; merged ones as sent.
+    for (d, w) in docs.iter_mut().zip(written) {
+        if let Written::Inserted(id) = w
+            && !d.contains_key("_id")
+        {
+            let mut with_id = Doc::with_capacity(d.len() + 1);
+            with_id.insert("_id".into(), Value::String(id));
+            with_id.append(d);
+            *d = with_id;
+        }
+    }
+    Ok(Json(docs).into_response())
+}
+
+async fn preview(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
+    auth.take_body_credentials(&mut body);
+    auth.require(&state, &[READ, "api:entries:create"]).await?;
+    Ok(Json(incoming(body)).into_response())
+}
+
+async fn delete_matching(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    auth.require(&state, &[READ, "api:entries:delete"]).await?;
+    let params = list::params(raw.as_deref());
+    delete(&state, list::find_filter(&state, Collection::Entries, &params)?).await
+}
+
+async fn delete_spec(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    Path(spec): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    auth.require(&state, &[READ, "api:entries:delete"]).await?;
+    if is_lower_id(&spec) {
+        return delete(&state, Filter::eq("_id", Val::ObjectId(spec))).await;
+    }
+    let mut params = list::params(raw.as_deref());
+    set_type(&mut params, &spec);
+    delete(&state, list::find_filter(&state, Collection::Entries, &params)?).await
+}
+
+/// Answers with the driver's DeleteResult shape.
+async fn delete(state: &AppState, filter: Filter) -> ApiResult<Response> {
+    let n = state.store.delete_many(Collection::Entries, &filter).await?;
+    Ok(Json(json!({"acknowledged": true, "deletedCount": n})).into_response())
+}

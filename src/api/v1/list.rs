@@ -1,0 +1,39 @@
+//! What every v1 listing shares: `count` and `find` from the query string, then the filter.
+
+use serde_json::{Map, Value};
+
+use crate::api::query_string;
+use crate::app::AppState;
+use crate::domain::Collection;
+use crate::domain::filter::{Dir, Filter, Query};
+use crate::domain::query::{Spec, parse_find, with_default_window};
+use crate::domain::time::now_ms;
+use crate::error::{ApiError, ApiResult};
+
+/// The query string, qs-parsed.
+pub fn params(raw: Option<&str>) -> Map<String, Value> {
+    query_string::parse(raw.unwrap_or_default())
+}
+
+/// `count` as Nightscout reads it (`parseInt`); missing or unparsable gives `default`,
+/// 0 means no limit (Mongo's `limit(0)`).
+pub fn count(params: &Map<String, Value>, default: u64) -> Option<u64> {
+    let n = match query_string::first_str(params, "count").map(crate::domain::query::parse_int_js) {
+        Some(crate::domain::filter::Val::Int(n)) => n.unsigned_abs(),
+        _ => default,
+    };
+    (n > 0).then_some(n)
+}
+
+/// `find[...]` as a filter, with the default window added.
+pub fn find_filter(state: &AppState, coll: Collection, params: &Map<String, Value>) -> ApiResult<Filter> {
+    let spec = Spec::of(coll);
+    let f = parse_find(params.get("find"), &spec, state.config.uuid_handling)
+        .map_err(|e| ApiError::bad_request("Bad query", e.0))?;
+    Ok(with_default_window(f, &spec, now_ms()))
+}
+
+/// Newest first by the collection's date field.
+pub fn newest_first(coll: Collection, filter: Filter, limit: Option<u64>) -> Query {
+    Query::new(filter).sort(Spec::of(coll).date_field, Dir::Desc).limit(limit)
+}

@@ -1,0 +1,351 @@
+//! Configuration, read once at startup from Nightscout's environment variable names
+//! (`lib/server/env.js`, `lib/settings.js`); every variable is listed in README.md.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::Collection;
+
+/// mg/dL per mmol/L (`lib/constants.json` MMOL_TO_MGDL since 2025).
+pub const MMOL_TO_MGDL: f64 = 18.01559;
+/// Nightscout's MIN_PASSPHRASE_LENGTH.
+pub const MIN_SECRET_LEN: usize = 12;
+
+/// A value that must never be printed: Debug and Display show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    MgDl,
+    Mmol,
+}
+
+impl Units {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Units::MgDl => "mg/dl",
+            Units::Mmol => "mmol",
+        }
+    }
+}
+
+/// BG thresholds, always in mg/dL.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub bg_high: f64,
+    pub bg_target_top: f64,
+    pub bg_target_bottom: f64,
+    pub bg_low: f64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("API_SECRET should be at least {MIN_SECRET_LEN} characters (it has {0})")]
+    SecretTooShort(usize),
+    #[error("{name} must be {what}, got {value:?}")]
+    Invalid { name: &'static str, what: &'static str, value: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub hostname: Option<String>,
+    pub api_secret: Option<Secret>,
+    pub auth_default_roles: Vec<String>,
+    pub auth_fail_delay: Duration,
+    pub units: Units,
+    pub thresholds: Thresholds,
+    pub alarm_types: String,
+    pub mongo_uri: Option<Secret>,
+    pub collections: HashMap<Collection, String>,
+    pub data_dir: PathBuf,
+    pub uuid_handling: bool,
+    pub obscure_device_provenance: Option<String>,
+    pub enable: Vec<String>,
+    pub time_format: u32,
+    pub custom_title: String,
+    pub theme: String,
+    pub language: String,
+    pub base_url: String,
+    /// Raw values of the settings Nightscout echoes in status.json, by env name.
+    pub raw: HashMap<&'static str, String>,
+}
+
+/// Variables whose raw value is passed through to `status.json` settings.
+const PASSTHROUGH: [&str; 18] = [
+    "ALARM_URGENT_HIGH",
+    "ALARM_HIGH",
+    "ALARM_LOW",
+    "ALARM_URGENT_LOW",
+    "ALARM_TIMEAGO_WARN",
+    "ALARM_TIMEAGO_WARN_MINS",
+    "ALARM_TIMEAGO_URGENT",
+    "ALARM_TIMEAGO_URGENT_MINS",
+    "NIGHT_MODE",
+    "EDIT_MODE",
+    "SHOW_RAWBG",
+    "SHOW_PLUGINS",
+    "SHOW_FORECAST",
+    "SCALE_Y",
+    "FOCUS_HOURS",
+    "DAY_START",
+    "DAY_END",
+    "AUTHENTICATION_PROMPT_ON_LOAD",
+];
+
+/// Reads a variable the way Nightscout does: the first non-empty of `CUSTOMCONNSTR_X`,
+/// `CUSTOMCONNSTR_x`, `X`, `x`, trimmed.
+pub struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    pub fn get(&self, name: &str) -> Option<String> {
+        let lower = name.to_ascii_lowercase();
+        [format!("CUSTOMCONNSTR_{name}"), format!("CUSTOMCONNSTR_{lower}"), name.to_owned(), lower]
+            .iter()
+            .filter_map(|k| (self.lookup)(k))
+            .map(|v| v.trim().to_owned())
+            .find(|v| !v.is_empty())
+    }
+
+    /// `on/true` and `off/false` (any case); anything else gives the default.
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            Some("on" | "true") => true,
+            Some("off" | "false") => false,
+            _ => default,
+        }
+    }
+
+    fn number(&self, name: &'static str, default: f64) -> Result<f64, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or(ConfigError::Invalid {
+                name,
+                what: "a number",
+                value: v,
+            }),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let env = Env { lookup };
+        let port_text = env
+            .get("PORT")
+            .or_else(|| env.get("HTTP_PLATFORM_PORT"))
+            .or_else(|| env.get("WEBSITES_PORT"));
+        let port = match port_text {
+            None => 1337,
+            Some(p) => p.parse::<u16>().map_err(|_| ConfigError::Invalid {
+                name: "PORT",
+                what: "a port number (0-65535)",
+                value: p,
+            })?,
+        };
+        let api_secret = match env.get("API_SECRET") {
+            Some(s) if s.chars().count() < MIN_SECRET_LEN => {
+                return Err(ConfigError::SecretTooShort(s.chars().count()));
+            }
+            other => other.map(Secret::new),
+        };
+        let mut auth_default_roles: Vec<String> = env
+            .get("AUTH_DEFAULT_ROLES")
+            .unwrap_or_else(|| "readable".into())
+            .split([' ', ',', ':'])
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !env.flag("TREATMENTS_AUTH", true) {
+            auth_default_roles.push("careportal".into());
+        }
+        let fail_delay = env.number("AUTH_FAIL_DELAY", 5000.0)?.clamp(0.0, 60_000.0);
+        let units = match env.get("DISPLAY_UNITS") {
+            Some(u) if u.to_ascii_lowercase().contains("mmol") => Units::Mmol,
+            _ => Units::MgDl,
+        };
+        let any_bg = ["BG_HIGH", "BG_TARGET_TOP", "BG_TARGET_BOTTOM", "BG_LOW"]
+            .iter()
+            .any(|n| env.get(n).is_some());
+        let thresholds = thresholds(
+            units,
+            env.number("BG_HIGH", 260.0)?,
+            env.number("BG_TARGET_TOP", 180.0)?,
+            env.number("BG_TARGET_BOTTOM", 80.0)?,
+            env.number("BG_LOW", 55.0)?,
+        );
+        let alarm_types = env
+            .get("ALARM_TYPES")
+            .unwrap_or_else(|| if any_bg { "simple".into() } else { "predict".into() });
+        let mongo_uri = ["STORAGE_URI", "MONGO_CONNECTION", "MONGO", "MONGOLAB_URI", "MONGODB_URI"]
+            .iter()
+            .find_map(|n| env.get(n))
+            .map(Secret::new);
+        let mut collections = HashMap::new();
+        for c in Collection::ALL {
+            let var = match c {
+                Collection::Entries => env.get("MONGO_COLLECTION").or_else(|| env.get("ENTRIES_COLLECTION")),
+                Collection::Treatments => env.get("MONGO_TREATMENTS_COLLECTION"),
+                Collection::DeviceStatus => env.get("MONGO_DEVICESTATUS_COLLECTION"),
+                Collection::Profile => env.get("MONGO_PROFILE_COLLECTION"),
+                Collection::Food => env.get("MONGO_FOOD_COLLECTION"),
+                Collection::Activity => env.get("MONGO_ACTIVITY_COLLECTION"),
+            };
+            collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
+        }
+        let enable = env
+            .get("ENABLE")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let time_format = match env.get("TIME_FORMAT").as_deref() {
+            Some("24") => 24,
+            _ => 12,
+        };
+        let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
+        Ok(Config {
+            port,
+            hostname: env.get("HOSTNAME"),
+            api_secret,
+            auth_default_roles,
+            auth_fail_delay: Duration::from_millis(fail_delay as u64),
+            units,
+            thresholds,
+            alarm_types,
+            mongo_uri,
+            collections,
+            data_dir: PathBuf::from(env.get("FERROSCOUT_DATA_DIR").unwrap_or_else(|| "./data".into())),
+            uuid_handling: env.flag("UUID_HANDLING", true),
+            obscure_device_provenance: env.get("OBSCURE_DEVICE_PROVENANCE"),
+            enable,
+            time_format,
+            custom_title: env.get("CUSTOM_TITLE").unwrap_or_else(|| "Nightscout".into()),
+            theme: env.get("THEME").unwrap_or_else(|| "default".into()),
+            language: env.get("LANGUAGE").unwrap_or_else(|| "en".into()),
+            base_url: env.get("BASE_URL").unwrap_or_default(),
+            raw,
+        })
+    }
+
+    /// The SQLite file of the embedded store.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("ferroscout.sqlite3")
+    }
+}
+
+/// Nightscout's threshold rules (`lib/settings.js`): values are in display units; with mmol and
+/// `BG_HIGH < 50` all four are converted to mg/dL; then they are forced consistent.
+fn thresholds(units: Units, high: f64, top: f64, bottom: f64, low: f64) -> Thresholds {
+    let (mut high, mut top, mut bottom, mut low) = (high, top, bottom, low);
+    if units == Units::Mmol && high < 50.0 {
+        let c = |x: f64| (x * MMOL_TO_MGDL).round();
+        (high, top, bottom, low) = (c(high), c(top), c(bottom), c(low));
+    }
+    if bottom >= top {
+        bottom = top - 1.0;
+    }
+    if low >= bottom {
+        low = bottom - 1.0;
+    }
+    if high <= top {
+        high = top + 1.0;
+    }
+    Thresholds { bg_high: high, bg_target_top: top, bg_target_bottom: bottom, bg_low: low }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_nightscout() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.port, 1337);
+        assert_eq!(c.api_secret, None);
+        assert_eq!(c.auth_default_roles, vec!["readable"]);
+        assert_eq!(c.auth_fail_delay, Duration::from_millis(5000));
+        assert_eq!(c.units, Units::MgDl);
+        assert_eq!(c.thresholds.bg_high, 260.0);
+        assert_eq!(c.alarm_types, "predict");
+        assert_eq!(c.collections[&Collection::Entries], "entries");
+        assert!(c.mongo_uri.is_none());
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        assert_eq!(cfg(&[("API_SECRET", "short")]).unwrap_err(), ConfigError::SecretTooShort(5));
+        assert!(cfg(&[("API_SECRET", "this is my long pass phrase")]).is_ok());
+    }
+
+    #[test]
+    fn azure_prefix_wins_and_mongo_aliases_keep_precedence() {
+        let c = cfg(&[
+            ("CUSTOMCONNSTR_MONGO_CONNECTION", "mongodb://a/x"),
+            ("MONGODB_URI", "mongodb://b/y"),
+            ("MONGO_COLLECTION", "sgvs"),
+            ("port", "8080"),
+        ])
+        .unwrap();
+        assert_eq!(c.mongo_uri.unwrap().expose(), "mongodb://a/x");
+        assert_eq!(c.collections[&Collection::Entries], "sgvs");
+        assert_eq!(c.port, 8080);
+        let c = cfg(&[("MONGO", "mongodb://m/z"), ("STORAGE_URI", "mongodb://s/z")]).unwrap();
+        assert_eq!(c.mongo_uri.unwrap().expose(), "mongodb://s/z");
+    }
+
+    #[test]
+    fn mmol_thresholds_convert_and_stay_consistent() {
+        let c = cfg(&[("DISPLAY_UNITS", "mmol/L"), ("BG_HIGH", "14"), ("BG_TARGET_TOP", "10"),
+            ("BG_TARGET_BOTTOM", "4"), ("BG_LOW", "3")])
+        .unwrap();
+        assert_eq!(c.units, Units::Mmol);
+        assert_eq!(c.thresholds.bg_high, 252.0);
+        assert_eq!(c.thresholds.bg_low, 54.0);
+        assert_eq!(c.alarm_types, "simple");
+        let t = thresholds(Units::MgDl, 100.0, 180.0, 200.0, 250.0);
+        assert!(t.bg_low < t.bg_target_bottom && t.bg_target_bottom < t.bg_target_top);
+        assert!(t.bg_high > t.bg_target_top);
+    }
+
+    #[test]
+    fn bad_numbers_and_ports_are_reported_and_secrets_masked() {
+        assert!(cfg(&[("PORT", "http")]).is_err());
+        assert!(cfg(&[("BG_HIGH", "high")]).is_err());
+        let c = cfg(&[("API_SECRET", "this is my long pass phrase")]).unwrap();
+        assert!(!format!("{c:?}").contains("pass phrase"));
+        assert!(cfg(&[("INSECURE_USE_HTTP", "yes")]).is_ok());
+    }
+}

@@ -1,0 +1,52 @@
+//! Pure domain logic: no I/O here.
+
+/// One stored document: a JSON object that keeps every field the client sent.
+pub type Doc = serde_json::Map<String, serde_json::Value>;
+
+/// Nightscout's collections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Collection {
+    Entries,
+    Treatments,
+    DeviceStatus,
+    Profile,
+    Food,
+    Activity,
+}
+
+impl Collection {
+    pub const ALL: [Collection; 6] = [
+        Collection::Entries,
+        Collection::Treatments,
+        Collection::DeviceStatus,
+        Collection::Profile,
+        Collection::Food,
+        Collection::Activity,
+    ];
+
+    /// Nightscout's default collection name (also the SQLite table name).
+    pub fn default_name(self) -> &'static str {
+        match self {
+            Collection::Entries => "entries",
+            Collection::Treatments => "treatments",
+            Collection::DeviceStatus => "devicestatus",
+            Collection::Profile => "profile",
+            Collection::Food => "food",
+            Collection::Activity => "activity",
+        }
+    }
+
+    /// The collection a `{storage}` path segment names, as `/count/{storage}/where` takes it.
+    pub fn parse(name: &str) -> Option<Collection> {
+        Collection::ALL.into_iter().find(|c| c.default_name() == name)
+    }
+}
+
+/// Entries: normalisation on POST, dedup key, text rows.
+pub mod entries;
+/// The typed filter tree every store translates.
+pub mod filter;
+/// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
+pub mod query;
+/// Dates as Nightscout (moment.js) reads and writes them.
+pub mod time;

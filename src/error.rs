@@ -1,0 +1,108 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::store::StoreError;
+
+/// Every error a request can end in, answered in Nightscout's JSON status shape
+/// (`lib/middleware/send-json-status.js`): `{status, message, description}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {message}")]
+    BadRequest { message: String, description: String },
+    #[error("unauthorized")]
+    Unauthorized { description: &'static str },
+    #[error("not found")]
+    NotFound(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("not acceptable")]
+    NotAcceptable,
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
+    #[error("store error: {0}")]
+    Store(String),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>, description: impl Into<String>) -> Self {
+        ApiError::BadRequest { message: message.into(), description: description.into() }
+    }
+
+    /// Nightscout's 401 body: `Unauthorized / Invalid/Missing`.
+    pub fn unauthorized() -> Self {
+        ApiError::Unauthorized { description: "Invalid/Missing" }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> Value {
+        let status = self.status().as_u16();
+        match self {
+            ApiError::BadRequest { message, description } => {
+                json!({"status": status, "message": message, "description": description})
+            }
+            ApiError::Unauthorized { description } => {
+                json!({"status": status, "message": "Unauthorized", "description": description})
+            }
+            ApiError::NotFound(what) => {
+                json!({"status": status, "message": "Not Found", "description": what})
+            }
+            ApiError::PayloadTooLarge => json!({
+                "status": status, "message": "Payload Too Large",
+                "description": "request entity too large"
+            }),
+            ApiError::NotAcceptable => json!({"status": status, "message": "Not Acceptable"}),
+            ApiError::StoreUnavailable(_) => json!({
+                "status": status, "message": "Database unavailable",
+                "description": "The database could not be reached; nothing was written. Try again shortly."
+            }),
+            // Internal causes are logged, never sent.
+            ApiError::Store(_) => json!({
+                "status": status, "message": "Database error",
+                "description": "The database reported an error; see the server log."
+            }),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => ApiError::StoreUnavailable(m),
+            StoreError::Invalid(m) => ApiError::bad_request("Bad query", m),
+            StoreError::Other(m) => ApiError::Store(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::StoreUnavailable(cause) | ApiError::Store(cause) => {
+                tracing::error!(cause = %cause, "store error");
+            }
+            _ => {}
+        }
+        let mut res = (self.status(), axum::Json(self.body())).into_response();
+        if matches!(self, ApiError::Unauthorized { .. }) {
+            res.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,19 @@
+#![recursion_limit = "256"]
+//! Ferroscout: a self-hosted realtime glucose server, wire-compatible with Nightscout 15.
+
+/// REST API areas, each with its own router.
+pub mod api;
+/// AppState, router assembly, layers and `serve` with graceful shutdown.
+pub mod app;
+/// Credentials, roles and Shiro-style permissions.
+pub mod auth;
+/// Configuration read once from Nightscout's environment variable names.
+pub mod config;
+/// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
+pub mod domain;
+/// The error type that answers in Nightscout's `{status, message, description}` shape.
+pub mod error;
+/// One log line per request, keyed by route template, never by secret.
+pub mod request_log;
+/// The storage trait and its SQLite and MongoDB backends.
+pub mod store;
