@@ -157,10 +157,7 @@ impl Config {
     /// Reads configuration through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let env = Env { lookup };
-        let port_text = env
-            .get("PORT")
-            .or_else(|| env.get("HTTP_PLATFORM_PORT"))
-            .or_else(|| env.get("WEBSITES_PORT"));
+        let port_text = env.get("PORT").or_else(|| env.get("HTTP_PLATFORM_PORT")).or_else(|| env.get("WEBSITES_PORT"));
         let port = match port_text {
             None => 1337,
             Some(p) => p.parse::<u16>().map_err(|_| ConfigError::Invalid {
@@ -190,9 +187,7 @@ impl Config {
             Some(u) if u.to_ascii_lowercase().contains("mmol") => Units::Mmol,
             _ => Units::MgDl,
         };
-        let any_bg = ["BG_HIGH", "BG_TARGET_TOP", "BG_TARGET_BOTTOM", "BG_LOW"]
-            .iter()
-            .any(|n| env.get(n).is_some());
+        let any_bg = ["BG_HIGH", "BG_TARGET_TOP", "BG_TARGET_BOTTOM", "BG_LOW"].iter().any(|n| env.get(n).is_some());
         let thresholds = thresholds(
             units,
             env.number("BG_HIGH", 260.0)?,
@@ -200,9 +195,8 @@ impl Config {
             env.number("BG_TARGET_BOTTOM", 80.0)?,
             env.number("BG_LOW", 55.0)?,
         );
-        let alarm_types = env
-            .get("ALARM_TYPES")
-            .unwrap_or_else(|| if any_bg { "simple".into() } else { "predict".into() });
+        let alarm_types =
+            env.get("ALARM_TYPES").unwrap_or_else(|| if any_bg { "simple".into() } else { "predict".into() });
         let mongo_uri = ["STORAGE_URI", "MONGO_CONNECTION", "MONGO", "MONGOLAB_URI", "MONGODB_URI"]
             .iter()
             .find_map(|n| env.get(n))
@@ -219,12 +213,7 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env
-            .get("ENABLE")
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(|s| s.to_ascii_lowercase())
-            .collect();
+        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -285,8 +274,7 @@ mod tests {
     use super::*;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(&move |k| map.get(k).cloned())
     }
 
@@ -328,8 +316,13 @@ mod tests {
 
     #[test]
     fn mmol_thresholds_convert_and_stay_consistent() {
-        let c = cfg(&[("DISPLAY_UNITS", "mmol/L"), ("BG_HIGH", "14"), ("BG_TARGET_TOP", "10"),
-            ("BG_TARGET_BOTTOM", "4"), ("BG_LOW", "3")])
+        let c = cfg(&[
+            ("DISPLAY_UNITS", "mmol/L"),
+            ("BG_HIGH", "14"),
+            ("BG_TARGET_TOP", "10"),
+            ("BG_TARGET_BOTTOM", "4"),
+            ("BG_LOW", "3"),
+        ])
         .unwrap();
         assert_eq!(c.units, Units::Mmol);
         assert_eq!(c.thresholds.bg_high, 252.0);

@@ -95,11 +95,16 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut res = (self.status(), axum::Json(self.body())).into_response();
-        if matches!(self, ApiError::Unauthorized { .. }) {
-            res.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
+        use axum::http::{HeaderValue, header};
+        match self {
+            ApiError::Unauthorized { .. } => {
+                res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            // The rest of an oversize body is never read: the connection cannot be reused.
+            ApiError::PayloadTooLarge => {
+                res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
         }
         res
     }

@@ -39,10 +39,7 @@ fn parse(ctype: Option<&str>, bytes: &[u8]) -> Result<Value, ApiError> {
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
-            Ok(_) if strict => Err(ApiError::bad_request(
-                "Bad JSON",
-                "the body must be a JSON object or array",
-            )),
+            Ok(_) if strict => Err(ApiError::bad_request("Bad JSON", "the body must be a JSON object or array")),
             Err(e) if strict => Err(ApiError::bad_request("Bad JSON", e.to_string())),
             _ => Ok(Value::Object(Default::default())),
         }
@@ -73,8 +70,10 @@ mod tests {
 
     #[test]
     fn forms_and_untyped_bodies() {
-        assert_eq!(parse(Some("application/x-www-form-urlencoded"), b"date=5&sgv=100").unwrap(),
-            json!({"date": "5", "sgv": "100"}));
+        assert_eq!(
+            parse(Some("application/x-www-form-urlencoded"), b"date=5&sgv=100").unwrap(),
+            json!({"date": "5", "sgv": "100"})
+        );
         assert_eq!(parse(None, br#"{"date":1}"#).unwrap(), json!({"date": 1}));
         assert_eq!(parse(Some("text/plain"), b"hello").unwrap(), json!({}));
         assert_eq!(parse(Some("application/octet-stream"), b"{}").unwrap(), json!({}));

@@ -159,7 +159,8 @@ fn priority(ranges: &[Range], mime: &str, index: usize) -> Option<Priority> {
         };
         let p = Priority { q: r.q, specificity, order: r.order, index };
         let replace = best.as_ref().is_none_or(|b| {
-            (specificity, p.q) > (b.specificity, b.q) || ((specificity, p.q) == (b.specificity, b.q) && p.order < b.order)
+            (specificity, p.q) > (b.specificity, b.q)
+                || ((specificity, p.q) == (b.specificity, b.q) && p.order < b.order)
         });
         if replace {
             best = Some(p);

@@ -161,8 +161,22 @@ mod tests {
 
     #[test]
     fn odd_inputs_never_panic() {
-        for s in ["[[[", "a[]]", "%", "%ff=%fe", "a[b]c=1", "=x", "a[b]=1&a=2", "a=1&a[b]=2", "a[]=1&a[b]=2",
-            "a[0]=1&a[x]=2", "&&&", "a[=1", "]=", "a]b[=1"] {
+        for s in [
+            "[[[",
+            "a[]]",
+            "%",
+            "%ff=%fe",
+            "a[b]c=1",
+            "=x",
+            "a[b]=1&a=2",
+            "a=1&a[b]=2",
+            "a[]=1&a[b]=2",
+            "a[0]=1&a[x]=2",
+            "&&&",
+            "a[=1",
+            "]=",
+            "a]b[=1",
+        ] {
             let _ = parse(s);
         }
         let many: String = (0..10_000).map(|i| format!("k{i}=v&")).collect();

@@ -136,8 +136,7 @@ mod tests {
     const SHA512: &str = "8c8743d38cbe00debe4b3ba8d0ffbb85e4716c982a61bb9e57bab203178e3718b2965831c1a5e42b9da16f082fdf8a6cecf993b49ed67e3a8b1cd475885d8070";
 
     fn authority(vars: &[(&str, &str)]) -> Authority {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Authority::new(&Config::from_lookup(&move |k| map.get(k).cloned()).unwrap())
     }
 

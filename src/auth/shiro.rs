@@ -11,11 +11,7 @@ pub fn permits(grants: &[String], permission: &str) -> bool {
 }
 
 /// Calls `check` on every concrete permission the comma lists expand to; true if all pass.
-fn all_combinations<'a>(
-    parts: &[Vec<&'a str>],
-    combo: &mut Vec<&'a str>,
-    check: &dyn Fn(&[&str]) -> bool,
-) -> bool {
+fn all_combinations<'a>(parts: &[Vec<&'a str>], combo: &mut Vec<&'a str>, check: &dyn Fn(&[&str]) -> bool) -> bool {
     match parts.split_first() {
         None => check(combo),
         Some((first, rest)) => first.iter().all(|alt| {

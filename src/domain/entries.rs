@@ -58,10 +58,7 @@ pub fn dedup_filter(doc: &Doc) -> Filter {
             Filter::eq("sysTime", Val::Str(s.clone())).and(Filter::eq("type", Val::from_json(t)))
         }
         _ => Filter::And(
-            doc.iter()
-                .filter(|(k, _)| *k != "_id")
-                .map(|(k, v)| Filter::eq(k.clone(), Val::from_json(v)))
-                .collect(),
+            doc.iter().filter(|(k, _)| *k != "_id").map(|(k, v)| Filter::eq(k.clone(), Val::from_json(v))).collect(),
         ),
     }
 }
@@ -137,18 +134,20 @@ mod tests {
     #[test]
     fn dedup_key_is_systime_and_type() {
         let d = doc(json!({"sysTime": "x", "type": "sgv", "sgv": 1}));
-        assert_eq!(dedup_filter(&d), Filter::And(vec![
-            Filter::eq("sysTime", Val::Str("x".into())),
-            Filter::eq("type", Val::Str("sgv".into())),
-        ]));
+        assert_eq!(
+            dedup_filter(&d),
+            Filter::And(vec![Filter::eq("sysTime", Val::Str("x".into())), Filter::eq("type", Val::Str("sgv".into())),])
+        );
     }
 
     #[test]
     fn text_rows_quote_strings_and_leave_missing_empty() {
         let d = doc(json!({"dateString": "2014-07-20T07:44:15.000Z", "date": 1405791855000i64, "sgv": "199",
             "direction": "NOT COMPUTABLE", "device": "dexcom"}));
-        assert_eq!(text_row(&d, '\t'),
-            "\"2014-07-20T07:44:15.000Z\"\t1405791855000\t\"199\"\t\"NOT COMPUTABLE\"\t\"dexcom\"");
+        assert_eq!(
+            text_row(&d, '\t'),
+            "\"2014-07-20T07:44:15.000Z\"\t1405791855000\t\"199\"\t\"NOT COMPUTABLE\"\t\"dexcom\""
+        );
         assert_eq!(text_row(&doc(json!({"date": 5})), ','), ",5,,,");
     }
 }

@@ -46,7 +46,10 @@ pub enum Cond {
     In(Vec<Val>),
     Nin(Vec<Val>),
     /// A regular expression; `options` holds Mongo's flags (`i`, `m`, `s`, `x`).
-    Regex { pattern: String, options: String },
+    Regex {
+        pattern: String,
+        options: String,
+    },
     Exists(bool),
 }
 

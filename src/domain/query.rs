@@ -47,18 +47,12 @@ impl Spec {
                 int_fields: &["insulin", "carbs", "glucose"],
                 regex_fields: &["notes", "eventType", "enteredBy"],
             },
-            Collection::Profile => Spec {
-                date_field: "startDate",
-                date_kind: DateKind::Iso,
-                int_fields: &[],
-                regex_fields: &[],
-            },
-            Collection::DeviceStatus | Collection::Activity | Collection::Food => Spec {
-                date_field: "created_at",
-                date_kind: DateKind::Iso,
-                int_fields: DEFAULT_INTS,
-                regex_fields: &[],
-            },
+            Collection::Profile => {
+                Spec { date_field: "startDate", date_kind: DateKind::Iso, int_fields: &[], regex_fields: &[] }
+            }
+            Collection::DeviceStatus | Collection::Activity | Collection::Food => {
+                Spec { date_field: "created_at", date_kind: DateKind::Iso, int_fields: DEFAULT_INTS, regex_fields: &[] }
+            }
         }
     }
 }
@@ -194,7 +188,7 @@ impl Parser<'_> {
         }
         Ok(match self.coerce(path, s)? {
             Val::Str(p) if self.spec.regex_fields.contains(&path) => match regex_literal(&p) {
-                Some((pattern, options)) => Filter::field(path, Cond::Regex { pattern, options }),
+                Some((pattern, options)) => Filter::field(path, regex_cond(pattern, options)?),
                 None => Filter::eq(path, Val::Str(p)),
             },
             v => Filter::eq(path, v),
@@ -226,8 +220,7 @@ impl Parser<'_> {
                     };
                     let options = m.get("$options").and_then(Value::as_str).unwrap_or_default();
                     let (pattern, options) = regex_literal(p).unwrap_or_else(|| (p.clone(), options.to_owned()));
-                    check_options(&options)?;
-                    Cond::Regex { pattern, options }
+                    regex_cond(pattern, options)?
                 }
                 "$options" if m.contains_key("$regex") => continue,
                 "$exists" => Cond::Exists(match v.as_str().unwrap_or_default() {
@@ -295,11 +288,22 @@ fn regex_literal(s: &str) -> Option<(String, String)> {
     flags.chars().all(|c| c.is_ascii_alphabetic()).then(|| (rest[..end].to_owned(), flags.to_owned()))
 }
 
-fn check_options(o: &str) -> Result<(), QueryError> {
-    match o.chars().find(|c| !matches!(c, 'i' | 'm' | 's' | 'x' | 'u' | 'g')) {
-        Some(c) => Err(QueryError(format!("Unsupported regex option {c:?}"))),
-        None => Ok(()),
+/// A regex condition whose options and pattern every backend accepts: the pattern must compile
+/// (the embedded store's engine; no look-around or back-references), so a bad one is a 400
+/// everywhere instead of a database error on one backend.
+fn regex_cond(pattern: String, options: String) -> Result<Cond, QueryError> {
+    if let Some(c) = options.chars().find(|c| !matches!(c, 'i' | 'm' | 's' | 'x' | 'u' | 'g')) {
+        return Err(QueryError(format!("Unsupported regex option {c:?}")));
     }
+    if let Err(e) = regex::RegexBuilder::new(&pattern).size_limit(1 << 20).build() {
+        return Err(QueryError(format!("Invalid regular expression {pattern:?}: {}", summary(&e.to_string()))));
+    }
+    Ok(Cond::Regex { pattern, options })
+}
+
+/// The `error: ...` line of a regex error message.
+fn summary(s: &str) -> &str {
+    s.lines().last().unwrap_or(s).trim()
 }
 
 #[cfg(test)]

@@ -10,10 +10,7 @@ fn entries_numbers_are_parsed_like_parse_int() {
     let f = parse(Collection::Entries, json!({"sgv": {"$gte": "120.7"}, "type": "sgv"})).unwrap();
     assert_eq!(
         f,
-        Filter::And(vec![
-            Filter::field("sgv", Cond::Gte(Val::Int(120))),
-            Filter::eq("type", Val::Str("sgv".into())),
-        ])
+        Filter::And(vec![Filter::field("sgv", Cond::Gte(Val::Int(120))), Filter::eq("type", Val::Str("sgv".into())),])
     );
     assert_eq!(parse_int_js("abc"), Val::Nan);
     assert_eq!(parse_int_js(" -5x"), Val::Int(-5));

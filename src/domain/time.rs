@@ -60,10 +60,7 @@ pub fn now_ms() -> i64 {
 /// The `ZonedTime` if both fields are in range.
 fn zoned(epoch_ms: i64, offset_minutes: i32) -> Option<ZonedTime> {
     let ok = epoch_ms.unsigned_abs() <= JS_MAX_MS && offset_minutes.unsigned_abs() <= MAX_OFFSET;
-    ok.then_some(ZonedTime {
-        epoch_ms,
-        offset_minutes,
-    })
+    ok.then_some(ZonedTime { epoch_ms, offset_minutes })
 }
 
 /// "YYYY-MM-DDTHH:MM:SS" for wall-clock ms since 1970-01-01T00:00.
@@ -170,10 +167,7 @@ fn offset_body(t: &str, need_min: bool) -> Option<i32> {
 /// 1-based index of the name `tok` starts with (case-insensitive; "Jul", "July" as in JS).
 fn name_index(names: &str, tok: &str) -> Option<u32> {
     let t = tok.to_ascii_lowercase();
-    names
-        .split(' ')
-        .position(|n| t.starts_with(n))
-        .map(|i| i as u32 + 1)
+    names.split(' ').position(|n| t.starts_with(n)).map(|i| i as u32 + 1)
 }
 
 /// `[Sun,] 20 Jul 2014 07:44:15 +0000`, `Sun Jul 20 2014 00:44:15 GMT-0700 (..)`; as in JS, a
@@ -181,9 +175,7 @@ fn name_index(names: &str, tok: &str) -> Option<u32> {
 fn parse_textual(s: &str) -> Option<ZonedTime> {
     let s = s.split('(').next()?.replace(',', " "); // drop a "(Zone Name)" comment
     let all: Vec<&str> = s.split_whitespace().collect();
-    let skip = all
-        .first()
-        .is_some_and(|t| name_index(WEEKDAYS, t).is_some());
+    let skip = all.first().is_some_and(|t| name_index(WEEKDAYS, t).is_some());
     let [a, b, y, time, zone @ ..] = all.get(usize::from(skip)..)? else {
         return None;
     };
@@ -285,10 +277,7 @@ f|0 1081 ; 0 -2147483648 ; 0 2147483647 ; 9223372036854775807 0 ; -9223372036854
     fn table_and_round_trips() {
         for (kind, input, want) in cases() {
             let (ms, off) = input.split_once(' ').unwrap_or((input, "0"));
-            let zt = ZonedTime {
-                epoch_ms: ms.parse().unwrap_or(0),
-                offset_minutes: off.parse().unwrap_or(0),
-            };
+            let zt = ZonedTime { epoch_ms: ms.parse().unwrap_or(0), offset_minutes: off.parse().unwrap_or(0) };
             let got = match kind {
                 "z" => show(parse_zoned(input)),
                 "e" => show(parse_epoch_ms_or_zoned(input)),
@@ -302,11 +291,7 @@ f|0 1081 ; 0 -2147483648 ; 0 2147483647 ; 9223372036854775807 0 ; -9223372036854
                 assert_eq!(back, Some(t.epoch_ms), "{input}");
                 let zoned = to_iso_zoned(t);
                 let back = zoned.as_deref().and_then(parse_zoned);
-                assert_eq!(
-                    back.map(|b| b.offset_minutes),
-                    Some(t.offset_minutes),
-                    "{input}"
-                );
+                assert_eq!(back.map(|b| b.offset_minutes), Some(t.offset_minutes), "{input}");
                 assert_eq!(back.and_then(to_iso_zoned), zoned, "{input}");
             }
         }

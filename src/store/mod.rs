@@ -82,13 +82,7 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every matching document; returns how many.
     async fn delete_many(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// `$set` then `$unset` (dotted paths) on the document with this `_id`; false if there is none.
-    async fn update_by_id(
-        &self,
-        coll: Collection,
-        id: &str,
-        set: Doc,
-        unset: Vec<String>,
-    ) -> StoreResult<bool>;
+    async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
 }

@@ -43,11 +43,11 @@ pub struct MongoStore {
 }
 
 impl MongoStore {
-    /// Connects (lazily: the server need not be up yet) and ensures indexes in the background.
+    /// Connects and ensures indexes before serving, so no query races an index build; when the
+    /// server is not up yet, starts anyway and keeps trying in the background.
     pub async fn connect(uri: &str, names: &HashMap<Collection, String>) -> StoreResult<MongoStore> {
-        let mut opts = ClientOptions::parse(uri)
-            .await
-            .map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
+        let mut opts =
+            ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
         opts.app_name.get_or_insert_with(|| "ferroscout".to_owned());
         opts.server_selection_timeout.get_or_insert(Duration::from_secs(10));
         opts.connect_timeout.get_or_insert(Duration::from_secs(10));
@@ -56,8 +56,11 @@ impl MongoStore {
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
         let client = Client::with_options(opts).map_err(map_err)?;
         let store = MongoStore { db: client.database(&db_name), names: names.clone() };
-        let (db, names) = (store.db.clone(), store.names.clone());
-        tokio::spawn(async move { ensure_indexes(db, names).await });
+        if !try_ensure_indexes(&store.db, &store.names).await {
+            tracing::warn!("mongodb unreachable; will ensure indexes when it answers");
+            let (db, names) = (store.db.clone(), store.names.clone());
+            tokio::spawn(async move { ensure_indexes(db, names).await });
+        }
         Ok(store)
     }
 
@@ -71,39 +74,36 @@ impl MongoStore {
     }
 }
 
-/// Creates Nightscout's indexes, retrying until the server answers; existing ones are kept.
+/// Retries `try_ensure_indexes` with backoff until the server answers.
 async fn ensure_indexes(db: Database, names: HashMap<Collection, String>) {
     let mut wait = Duration::from_secs(1);
     loop {
-        let mut unreachable = false;
-        for coll in Collection::ALL {
-            let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
-            let c = db.collection::<Document>(name);
-            for keys in indexes(coll) {
-                let model = IndexModel::builder().keys(keys.clone()).build();
-                if let Err(e) = c.create_index(model).await {
-                    match map_err(e) {
-                        StoreError::Unavailable(_) => unreachable = true,
-                        // An index with these keys but other options exists: keep it.
-                        other => tracing::warn!(collection = name, ?keys, "index not created: {other}"),
-                    }
-                }
-                if unreachable {
-                    break;
-                }
-            }
-            if unreachable {
-                break;
-            }
-        }
-        if !unreachable {
-            tracing::info!("mongodb indexes ensured");
+        tokio::time::sleep(wait).await;
+        if try_ensure_indexes(&db, &names).await {
             return;
         }
-        tracing::warn!("mongodb unreachable; will ensure indexes when it answers");
-        tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(60));
     }
+}
+
+/// Creates Nightscout's indexes; existing ones are kept. False when the server is unreachable.
+async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) -> bool {
+    for coll in Collection::ALL {
+        let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
+        let c = db.collection::<Document>(name);
+        for keys in indexes(coll) {
+            let model = IndexModel::builder().keys(keys.clone()).build();
+            if let Err(e) = c.create_index(model).await {
+                match map_err(e) {
+                    StoreError::Unavailable(_) => return false,
+                    // An index with these keys but other options exists: keep it.
+                    other => tracing::warn!(collection = name, ?keys, "index not created: {other}"),
+                }
+            }
+        }
+    }
+    tracing::info!("mongodb indexes ensured");
+    true
 }
 
 fn map_err(e: mongodb::error::Error) -> StoreError {
@@ -118,9 +118,7 @@ fn map_err(e: mongodb::error::Error) -> StoreError {
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
-        K::InsertMany(ref f)
-            if f.write_errors.as_ref().is_some_and(|w| w.iter().any(|w| w.code == 11000)) =>
-        {
+        K::InsertMany(ref f) if f.write_errors.as_ref().is_some_and(|w| w.iter().any(|w| w.code == 11000)) => {
             StoreError::Invalid("duplicate _id".into())
         }
         _ => StoreError::Other(e.to_string()),
@@ -264,13 +262,7 @@ impl Store for MongoStore {
         Ok(r.deleted_count)
     }
 
-    async fn update_by_id(
-        &self,
-        coll: Collection,
-        id: &str,
-        set: Doc,
-        unset: Vec<String>,
-    ) -> StoreResult<bool> {
+    async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool> {
         let mut u = Document::new();
         let set: Doc = set.into_iter().filter(|(k, _)| k != "_id").collect();
         if !set.is_empty() {

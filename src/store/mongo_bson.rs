@@ -88,9 +88,7 @@ pub fn from_bson(b: Bson) -> Value {
         Bson::Decimal128(d) => d.to_string().parse::<f64>().map(double).unwrap_or(Value::Null),
         Bson::Timestamp(t) => Value::from(t.time),
         Bson::Array(a) => Value::Array(a.into_iter().map(from_bson).collect()),
-        Bson::Document(d) => {
-            Value::Object(d.into_iter().map(|(k, v)| (k, from_bson(v))).collect())
-        }
+        Bson::Document(d) => Value::Object(d.into_iter().map(|(k, v)| (k, from_bson(v))).collect()),
         Bson::RegularExpression(r) => Value::String(format!("/{}/{}", r.pattern, r.options)),
         Bson::Binary(b) => Value::String(hex::encode(b.bytes)),
         other => Value::String(other.to_string()),

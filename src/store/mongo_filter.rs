@@ -38,7 +38,10 @@ fn cond_doc(c: &Cond) -> Bson {
             let mut flags: Vec<char> = options.chars().filter(|c| matches!(c, 'i' | 'm' | 's' | 'x')).collect();
             flags.sort_unstable();
             flags.dedup();
-            ("$regex", Bson::RegularExpression(Regex { pattern: pattern.clone(), options: flags.into_iter().collect() }))
+            (
+                "$regex",
+                Bson::RegularExpression(Regex { pattern: pattern.clone(), options: flags.into_iter().collect() }),
+            )
         }
         Cond::Exists(b) => ("$exists", Bson::Boolean(*b)),
     };

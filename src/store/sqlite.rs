@@ -37,9 +37,8 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file, its tables and indexes.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
         let writer = connect(path)?;
         for coll in Collection::ALL {
@@ -54,10 +53,7 @@ impl SqliteStore {
                 let name = format!("{table}_{}", fields.join("_"));
                 let exprs: Vec<String> = fields.iter().map(|f| path_expr(f)).collect();
                 writer
-                    .execute_batch(&format!(
-                        "CREATE INDEX IF NOT EXISTS \"{name}\" ON {table} ({})",
-                        exprs.join(", ")
-                    ))
+                    .execute_batch(&format!("CREATE INDEX IF NOT EXISTS \"{name}\" ON {table} ({})", exprs.join(", ")))
                     .map_err(map_err)?;
             }
         }
@@ -97,9 +93,7 @@ impl SqliteStore {
         let writer = self.writer.clone();
         blocking(move || {
             let mut conn = writer.lock().map_err(poisoned)?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(map_err)?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
             let out = f(&tx)?;
             tx.commit().map_err(map_err)?;
             Ok(out)
@@ -116,34 +110,23 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
     // WAL for concurrent readers; synchronous=FULL so an acknowledged reading survives power loss.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
-    )
-    .map_err(map_err)?;
-    conn.create_scalar_function(
-        "regexp",
-        2,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            let re = ctx.get_or_create_aux(0, |vr| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-                Ok(regex::Regex::new(vr.as_str()?)?)
-            })?;
-            Ok(match ctx.get_raw(1) {
-                rusqlite::types::ValueRef::Text(t) => re.is_match(&String::from_utf8_lossy(t)),
-                _ => false,
-            })
-        },
-    )
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
+        .map_err(map_err)?;
+    conn.create_scalar_function("regexp", 2, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+        let re = ctx.get_or_create_aux(0, |vr| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(regex::Regex::new(vr.as_str()?)?)
+        })?;
+        Ok(match ctx.get_raw(1) {
+            rusqlite::types::ValueRef::Text(t) => re.is_match(&String::from_utf8_lossy(t)),
+            _ => false,
+        })
+    })
     .map_err(map_err)?;
     Ok(conn)
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> StoreResult<T> + Send + 'static,
-) -> StoreResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
 }
 
 fn poisoned<E>(_: E) -> StoreError {
@@ -153,9 +136,7 @@ fn poisoned<E>(_: E) -> StoreError {
 fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => {
-            StoreError::Unavailable(e.to_string())
-        }
+        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
         Some(C::DiskFull) => StoreError::Unavailable(format!("disk full: {e}")),
         Some(C::ReadOnly) => StoreError::Unavailable(format!("database is read-only: {e}")),
         Some(C::ConstraintViolation) => StoreError::Invalid("duplicate _id".into()),
@@ -170,9 +151,7 @@ fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc
     let sql = format!("SELECT id, json(doc) FROM {} WHERE {w}{tail}", coll.default_name());
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt
-        .query_map(params_from_iter(b.params.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
+        .query_map(params_from_iter(b.params.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .map_err(map_err)?;
     let mut out = Vec::new();
     for row in rows {
@@ -220,10 +199,8 @@ fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResul
     let row = tx
         .prepare_cached(&sql)
         .and_then(|mut s| {
-            s.query_row(params_from_iter(b.params.iter()), |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .optional()
+            s.query_row(params_from_iter(b.params.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .optional()
         })
         .map_err(map_err)?;
     match row {
@@ -310,13 +287,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_by_id(
-        &self,
-        coll: Collection,
-        id: &str,
-        set: Doc,
-        unset: Vec<String>,
-    ) -> StoreResult<bool> {
+    async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool> {
         let id = if is_object_id(id) { id.to_ascii_lowercase() } else { id.to_owned() };
         self.write(move |tx| {
             let filter = Filter::eq("_id", crate::domain::filter::Val::Str(id.clone()));

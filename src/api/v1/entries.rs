@@ -168,10 +168,13 @@ fn set_type(params: &mut serde_json::Map<String, Value>, spec: &str) {
 fn incoming(body: Value) -> Vec<Doc> {
     match body {
         Value::Object(m) if m.contains_key("date") => vec![m],
-        Value::Array(a) => a.into_iter().filter_map(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        }).collect(),
+        Value::Array(a) => a
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -209,7 +212,11 @@ async fn preview(State(state): State<AppState>, mut auth: AuthInput, Body(mut bo
     Ok(Json(incoming(body)).into_response())
 }
 
-async fn delete_matching(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+async fn delete_matching(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     auth.require(&state, &[READ, "api:entries:delete"]).await?;
     let params = list::params(raw.as_deref());
     delete(&state, list::find_filter(&state, Collection::Entries, &params)?).await

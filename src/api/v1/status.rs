@@ -19,8 +19,18 @@ use crate::error::{ApiError, ApiResult};
 pub const NIGHTSCOUT_VERSION: &str = "15.0.7";
 const OFFERED: &[Format] = &[Format::Html, Format::Png, Format::Svg, Format::Js, Format::Txt, Format::Json];
 const DEFAULT_FEATURES: [&str; 12] = [
-    "bgnow", "delta", "direction", "timeago", "devicestatus", "upbat", "errorcodes", "profile", "bolus",
-    "dbsize", "runtimestate", "basal",
+    "bgnow",
+    "delta",
+    "direction",
+    "timeago",
+    "devicestatus",
+    "upbat",
+    "errorcodes",
+    "profile",
+    "bolus",
+    "dbsize",
+    "runtimestate",
+    "basal",
 ];
 
 pub fn router() -> Router<AppState> {
