@@ -19,6 +19,7 @@ contract!(
     created_at_queries_and_the_default_window,
     delete_by_id_uuid_star_and_find,
     writes_need_the_secret_and_bad_input_gets_a_400,
+    exact_created_at_and_if_modified_since_work,
 );
 
 fn ids(v: &Value) -> Vec<String> {
@@ -296,4 +297,29 @@ async fn writes_need_the_secret_and_bad_input_gets_a_400(app: TestApp) {
     let res = app.req(Method::GET, "/api/v1/treatments.json?find[$where]=1").send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(app.get_json("/api/v1/treatments.json").await, json!([]), "nothing was stored");
+}
+
+async fn exact_created_at_and_if_modified_since_work(app: TestApp) {
+    let ms = (now_ms() - 3_600_000) / 1000 * 1000;
+    app.write_json(
+        Method::POST,
+        "/api/v1/treatments",
+        json!({"eventType": "Note", "created_at": iso(ms), "notes": "x"}),
+    )
+    .await;
+    let found = app.get_json(&format!("/api/v1/treatments.json?find[created_at]={}", iso(ms))).await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "an exact created_at is a query, not a crash");
+    let res = app.req(Method::GET, "/api/v1/treatments.json").send().await.unwrap();
+    let lm = res.headers()["last-modified"].to_str().unwrap().to_owned();
+    let res = app.req(Method::GET, "/api/v1/treatments.json").header("if-modified-since", lm).send().await.unwrap();
+    assert_eq!(res.status(), 304);
+    let res = app
+        .authed(Method::POST, "/api/v1/treatments")
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let (status, out) = status_json(res).await;
+    assert_eq!((status, out), (200, json!([])), "a body that is not JSON stores nothing");
 }

@@ -20,19 +20,21 @@ pub fn first_invalid_id(docs: &[Doc]) -> Option<&Value> {
     docs.iter().filter_map(|d| d.get("_id")).find(|v| !v.as_str().is_some_and(is_object_id))
 }
 
-/// The documents of a body: an object is one document, an array its objects.
+/// The documents of a body: an object is one document, an array its objects. Empty objects
+/// (what a body of another content type parses to) are not documents.
 pub fn docs_of(body: Value) -> Vec<Doc> {
-    match body {
-        Value::Object(m) => vec![m],
-        Value::Array(a) => a
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::Object(m) => Some(m),
-                _ => None,
-            })
-            .collect(),
+    let items = match body {
+        Value::Object(m) => vec![Value::Object(m)],
+        Value::Array(a) => a,
         _ => Vec::new(),
-    }
+    };
+    items
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Object(m) if !m.is_empty() => Some(m),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `parseZone(created_at)` (numbers as epoch ms), or `None` when missing or invalid.
@@ -69,6 +71,8 @@ mod tests {
         assert_eq!(first_invalid_id(&docs), None);
         let docs = docs_of(json!([{"a": 1}, {"_id": "not-an-id"}, {"_id": 5}]));
         assert_eq!(first_invalid_id(&docs), Some(&json!("not-an-id")));
+        assert!(docs_of(json!({})).is_empty());
+        assert_eq!(docs_of(json!([{}, 5, {"a": 1}])).len(), 1);
         assert_eq!(
             invalid_id_description(&json!("x")),
             "Must be 24-character hex string or omit for auto-generation. Got: x"

@@ -52,6 +52,8 @@ pub mod entries;
 pub mod filter;
 /// Units, delta and direction: the one shared implementation.
 pub mod glucose;
+/// `upbat` and `dbsize` properties.
+pub mod properties;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.

@@ -1,0 +1,43 @@
+//! The recent data `/pebble` and `/api/v2/properties` compute from (Nightscout reads it from its
+//! in-memory `ddata`): the newest sgv readings and the recent devicestatus documents.
+
+use crate::app::AppState;
+use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
+use crate::domain::glucose::Reading;
+use crate::domain::time::{now_ms, to_iso_utc};
+use crate::domain::{Collection, Doc};
+use crate::error::ApiResult;
+
+/// Nightscout keeps two days of entries in memory.
+const READINGS_WINDOW_MS: i64 = 2 * 24 * 3600 * 1000;
+/// Enough readings for the four 5-minute delta buckets even at one reading a minute.
+const MIN_READINGS: u64 = 60;
+/// `upbat` looks at the last 30 minutes of devicestatus.
+pub const DEVICESTATUS_WINDOW_MS: i64 = 30 * 60_000;
+
+pub struct Snapshot {
+    pub now: i64,
+    /// Newest first.
+    pub readings: Vec<Reading>,
+    /// Newest first, within `DEVICESTATUS_WINDOW_MS`.
+    pub devicestatus: Vec<Doc>,
+}
+
+/// Loads at least `count` readings (and enough for a delta) and the recent devicestatus.
+pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
+    let now = now_ms();
+    let sgvs = Filter::field("sgv", Cond::Exists(true))
+        .and(Filter::field("mbg", Cond::Exists(false)))
+        .and(Filter::field("date", Cond::Gte(Val::Int(now - READINGS_WINDOW_MS))));
+    let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(count.max(MIN_READINGS)));
+    let mut readings: Vec<Reading> =
+        state.store.find(Collection::Entries, &q).await?.iter().filter_map(Reading::from_entry).collect();
+    readings.retain(|r| r.mills <= now + 60_000); // a reading from the future is not "now"
+    readings.sort_by_key(|r| std::cmp::Reverse(r.mills));
+    let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
+    let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
+        .sort("created_at", Dir::Desc)
+        .limit(Some(50));
+    let devicestatus = state.store.find(Collection::DeviceStatus, &q).await?;
+    Ok(Snapshot { now, readings, devicestatus })
+}
