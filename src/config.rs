@@ -264,7 +264,7 @@ impl Config {
 fn thresholds(units: Units, high: f64, top: f64, bottom: f64, low: f64) -> Thresholds {
     let (mut high, mut top, mut bottom, mut low) = (high, top, bottom, low);
     if units == Units::Mmol && high < 50.0 {
-        let c = |x: f64| (x * MMOL_TO_MGDL).round();
+        let c = crate::domain::glucose::mmol_to_mgdl;
         (high, top, bottom, low) = (c(high), c(top), c(bottom), c(low));
     }
     if bottom >= top {

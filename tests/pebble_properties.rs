@@ -45,6 +45,8 @@ async fn pebble_gives_readings_newest_first_with_trend_delta_and_battery(app: Te
     assert_eq!(bgs[2], json!({"sgv": "100", "trend": 3, "direction": "FortyFiveUp", "datetime": t - 10 * MIN}));
     assert_eq!(p["cals"], json!([]));
     assert_eq!(app.get_json("/pebble").await["bgs"].as_array().unwrap().len(), 1, "count defaults to 1");
+    let nightwatch = app.get_json("/pebble/?units=mg/dl&count=2").await;
+    assert_eq!(nightwatch["bgs"].as_array().unwrap().len(), 2);
 }
 
 async fn pebble_in_mmol_uses_one_decimal_strings(app: TestApp) {

@@ -20,7 +20,8 @@ use crate::error::ApiResult;
 const MAX_COUNT: u64 = 576;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/pebble", get(pebble))
+    // NightWatch asks for `/pebble/?units=..&count=..`.
+    Router::new().route("/pebble", get(pebble)).route("/pebble/", get(pebble))
 }
 
 /// Spec 1.10: `count` (1) readings newest first, `units=mmol`; the first one carries `bgdelta`
