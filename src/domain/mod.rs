@@ -58,5 +58,7 @@ pub mod properties;
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.
 pub mod time;
+/// Brace-expanded regex patterns of `/times` and `/slice`.
+pub mod times;
 /// Treatments: normalisation, `preBolus` split, dedup key, read-back shape.
 pub mod treatments;

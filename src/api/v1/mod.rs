@@ -13,6 +13,7 @@ mod food;
 mod list;
 mod profile;
 mod status;
+mod times;
 mod treatments;
 
 pub fn router() -> Router<AppState> {
@@ -25,4 +26,5 @@ pub fn router() -> Router<AppState> {
         .merge(profile::router())
         .merge(food::router())
         .merge(activity::router())
+        .merge(times::router())
 }
