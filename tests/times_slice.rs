@@ -10,6 +10,7 @@ contract!(
     times_echo_shows_the_patterns,
     slice_takes_a_storage_field_and_type,
     a_bad_pattern_is_a_400,
+    echo_shows_the_query_a_listing_would_run,
 );
 
 /// Readings at 13:00, 13:05, 14:00 and 15:00 UTC of 2014-07-20 (outside the default window:
@@ -68,5 +69,17 @@ async fn a_bad_pattern_is_a_400(app: TestApp) {
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["message"], "Bad query");
     let res = app.req(reqwest::Method::GET, "/api/v1/times/{0..99}{0..99}.json").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+async fn echo_shows_the_query_a_listing_would_run(app: TestApp) {
+    let v = app.get_json("/api/v1/echo/entries/sgv.json?find[sgv][$gte]=120&find[date][$gte]=1000").await;
+    assert_eq!(v["storage"], "entries");
+    assert_eq!(v["query"], json!({"sgv": {"$gte": 120}, "date": {"$gte": 1000}, "type": "sgv"}));
+    assert_eq!(v["input"]["find"]["sgv"]["$gte"], "120");
+    let v = app.get_json("/api/v1/echo/treatments.json?find[eventType]=/bolus/i").await;
+    assert_eq!(v["query"]["eventType"], json!({"$regex": "bolus", "$options": "i"}));
+    assert!(v["query"]["created_at"]["$gte"].is_string(), "the default window shows");
+    let res = app.req(reqwest::Method::GET, "/api/v1/echo/nothing").send().await.unwrap();
     assert_eq!(res.status(), 400);
 }

@@ -46,6 +46,8 @@ impl Collection {
 pub mod devicestatus;
 /// What devicestatus, profile, food and activity share: `_id` check, `created_at`.
 pub mod documents;
+/// A filter written as a MongoDB query, for `/api/v1/echo`.
+pub mod echo;
 /// Entries: normalisation on POST, dedup key, text rows.
 pub mod entries;
 /// The typed filter tree every store translates.

@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/times/echo", get(times_echo))
         .route("/times/echo/{prefix}", get(times_echo))
         .route("/times/echo/{prefix}/{regex}", get(times_echo))
+        .route("/echo/{storage}", get(echo))
+        .route("/echo/{storage}/{model}", get(echo))
+        .route("/echo/{storage}/{model}/{spec}", get(echo))
         .route("/slice/{storage}/{field}", get(slice))
         .route("/slice/{storage}/{field}/{type}", get(slice))
         .route("/slice/{storage}/{field}/{type}/{prefix}", get(slice))
@@ -73,6 +76,30 @@ async fn times_echo(
     let pats = patterns(&p)?;
     let query = Value::Object(list::params(raw.as_deref()));
     Ok(Json(json!({"req": {"params": p, "query": query}, "pattern": pats})).into_response())
+}
+
+/// Spec 1.3 `/echo/{storage}/{model?}/{spec?}`: the query a listing would run, unrun.
+async fn echo(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    Path(p): Params,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    auth.require(&state, &[READ]).await?;
+    let name = p.get("storage").map_or("entries", String::as_str);
+    let coll = Collection::parse(name)
+        .ok_or_else(|| ApiError::bad_request("Unknown storage", format!("no collection named {name:?}")))?;
+    let input = list::params(raw.as_deref());
+    let mut params = input.clone();
+    if let Some(m) = p.get("model").filter(|m| *m != "*") {
+        list::set_find(&mut params, "type", m);
+    }
+    if let Some(id) = p.get("spec").filter(|s| s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
+        list::set_find(&mut params, "_id", id);
+    }
+    let filter = list::find_filter(&state, coll, &params)?;
+    let query = crate::domain::echo::to_mongo_json(&filter);
+    Ok(Json(json!({"query": query, "input": input, "params": p, "storage": name})).into_response())
 }
 
 /// Spec 1.3 `/slice/{storage}/{field}/{type?}/{prefix?}/{regex?}`: `storage` is `entries`,
