@@ -52,6 +52,8 @@ async fn profile_with_several_stores_round_trips_and_current_is_the_newest(app: 
     let since = iso(now - 30 * 24 * 3_600_000);
     let q = format!("/api/v1/profiles.json?find[startDate][$gte]={since}");
     assert_eq!(app.get_json(&q).await.as_array().unwrap().len(), 2);
+    let oldest_first = app.get_json(&format!("{q}&sort[startDate]=1")).await;
+    assert_eq!(oldest_first[0]["defaultProfile"], "Default");
     assert_eq!(app.get_json("/api/v1/profile.json?count=1").await.as_array().unwrap().len(), 1);
 }
 

@@ -13,7 +13,7 @@ use crate::api::caller::AuthInput;
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::documents::{default_created_at, docs_of};
-use crate::domain::filter::{Dir, Filter, Query};
+use crate::domain::filter::{Dir, Filter, Query, valid_path};
 use crate::domain::time::now_ms;
 use crate::error::{ApiError, ApiResult};
 
@@ -44,13 +44,26 @@ async fn list_all(State(state): State<AppState>, auth: AuthInput, RawQuery(raw):
     Ok(Json(docs).into_response())
 }
 
-/// Spec 1.6 GET `/profiles`: `find` on `startDate` with the default window.
+/// Spec 1.6 GET `/profiles`: `find` on `startDate` with the default window, `sort[x]=1|-1`.
 async fn list_profiles(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     auth.require(&state, &[READ]).await?;
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, P, &params)?;
-    let docs = state.store.find(P, &newest(filter, list::count(&params, DEFAULT_COUNT))).await?;
-    Ok(Json(docs).into_response())
+    let limit = list::count(&params, DEFAULT_COUNT);
+    let q = match params.get("sort").and_then(Value::as_object) {
+        Some(sort) => {
+            let mut q = Query::new(filter).limit(limit);
+            for (field, dir) in sort {
+                if !valid_path(field) {
+                    return Err(ApiError::bad_request("Bad query", format!("Invalid sort field {field:?}")));
+                }
+                q = q.sort(field, if dir.as_str() == Some("-1") { Dir::Desc } else { Dir::Asc });
+            }
+            q
+        }
+        None => newest(filter, limit),
+    };
+    Ok(Json(state.store.find(P, &q).await?).into_response())
 }
 
 /// Spec 1.6 GET `/profile/current`: the newest profile object, or `null`.
