@@ -17,6 +17,7 @@ contract!(
     a_stale_reading_has_no_direction,
     properties_need_read_permission,
     an_mmol_server_scales_delta_and_pebble,
+    a_reading_from_a_fast_phone_clock_still_counts,
 );
 
 const MIN: i64 = 60_000;
@@ -139,4 +140,15 @@ async fn an_mmol_server_scales_delta_and_pebble(app: TestApp) {
     assert_eq!(p["bgs"][0]["bgdelta"], "0.6");
     let p = app.get_json("/pebble?units=mg/dl").await;
     assert_eq!(p["bgs"][0]["sgv"], "120");
+}
+
+async fn a_reading_from_a_fast_phone_clock_still_counts(app: TestApp) {
+    let t = now_ms() + 2 * MIN;
+    app.post_entries(json!([xdrip_reading(t - 5 * MIN, 70), xdrip_reading(t, 62)])).await;
+    let p = app.get_json("/pebble").await;
+    assert_eq!(p["bgs"][0]["sgv"], "62");
+    assert_eq!(p["bgs"][0]["bgdelta"], -8);
+    let props = app.get_json("/api/v2/properties/bgnow,delta").await;
+    assert_eq!(props["bgnow"]["last"], 62);
+    assert_eq!(props["delta"]["display"], "-8");
 }

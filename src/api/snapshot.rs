@@ -12,6 +12,8 @@ use crate::error::ApiResult;
 const READINGS_WINDOW_MS: i64 = 2 * 24 * 3600 * 1000;
 /// Enough readings for the four 5-minute delta buckets even at one reading a minute.
 const MIN_READINGS: u64 = 60;
+/// How far in the future a reading may be dated and still count as current.
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 /// `upbat` looks at the last 30 minutes of devicestatus.
 pub const DEVICESTATUS_WINDOW_MS: i64 = 30 * 60_000;
 
@@ -32,7 +34,9 @@ pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
     let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(count.max(MIN_READINGS)));
     let mut readings: Vec<Reading> =
         state.store.find(Collection::Entries, &q).await?.iter().filter_map(Reading::from_entry).collect();
-    readings.retain(|r| r.mills <= now + 60_000); // a reading from the future is not "now"
+    // Nightscout drops readings dated after now; a few minutes of uploader clock skew are
+    // tolerated here, so a fast phone clock does not hide the current reading from watches.
+    readings.retain(|r| r.mills <= now + CLOCK_SKEW_MS);
     readings.sort_by_key(|r| std::cmp::Reverse(r.mills));
     let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
     let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))

@@ -5,6 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::Doc;
 use super::documents::time_of;
+use super::filter::Val;
+use super::query::parse_int_js;
 use super::treatments::{js_number, json_number};
 
 const UPBAT_WARN: f64 = 30.0;
@@ -15,7 +17,14 @@ const DBSIZE_URGENT_PERCENT: f64 = 75.0;
 /// The uploader battery of a devicestatus: `uploader.battery`, or xDrip+'s `uploaderBattery`.
 pub fn uploader_battery(doc: &Doc) -> Option<f64> {
     let v = doc.get("uploader").and_then(|u| u.get("battery")).or_else(|| doc.get("uploaderBattery"))?;
-    if v.is_null() { None } else { js_number(v).map(f64::trunc) }
+    match v {
+        Value::String(s) => match parse_int_js(s) {
+            Val::Int(n) => Some(n as f64),
+            _ => None,
+        },
+        Value::Null => None,
+        other => js_number(other).map(f64::trunc),
+    }
 }
 
 fn uploader_status(battery: f64) -> Value {
@@ -91,7 +100,7 @@ mod tests {
         let s = [
             doc(json!({"device": "loop://iPhone", "created_at": "2024-01-01T10:05:00Z", "uploader": {"battery": 64}})),
             doc(json!({"device": "loop://iPhone", "created_at": "2024-01-01T10:00:00Z", "uploader": {"battery": 10}})),
-            doc(json!({"device": "xDrip-DexcomG6", "created_at": "2024-01-01T10:01:00Z", "uploaderBattery": "25"})),
+            doc(json!({"device": "xDrip-DexcomG6", "created_at": "2024-01-01T10:01:00Z", "uploaderBattery": "25%"})),
             doc(json!({"device": "openaps://rig", "created_at": "2024-01-01T10:02:00Z", "pump": {}})),
         ];
         let u = upbat(&s);
