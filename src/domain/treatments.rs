@@ -71,7 +71,11 @@ fn truthy(v: &Value) -> bool {
 /// record by `preBolus` (they belong to the second record) when `split_prebolus` is set.
 pub fn normalize(doc: &mut Doc, uuid_handling: bool, now_ms: i64, split_prebolus: bool) -> Option<Value> {
     move_foreign_id(doc, uuid_handling);
-    let t = time_of(doc.get("created_at")).unwrap_or(ZonedTime { epoch_ms: now_ms, offset_minutes: 0 });
+    // Beyond Nightscout (which uses now): without a valid `created_at`, the `timestamp`
+    // xDrip+ and Loop also send, so an insulin record is not moved to the upload time.
+    let t = time_of(doc.get("created_at"))
+        .or_else(|| time_of(doc.get("timestamp")))
+        .unwrap_or(ZonedTime { epoch_ms: now_ms, offset_minutes: 0 });
     let mut created = t.epoch_ms;
     if let Some(et) = time_of(doc.get("eventTime")) {
         created = et.epoch_ms;

@@ -15,6 +15,9 @@ fn created_at_goes_to_utc_and_keeps_the_offset() {
     let mut d = doc(json!({"eventType": "Note"}));
     normalize(&mut d, true, 1405842255000, true);
     assert_eq!(d["created_at"], "2014-07-20T07:44:15.000Z");
+    let mut d = doc(json!({"eventType": "Note", "timestamp": 1405842255000i64}));
+    normalize(&mut d, true, 0, true);
+    assert_eq!(d["created_at"], "2014-07-20T07:44:15.000Z", "timestamp before now");
     assert_eq!(d["utcOffset"], 0);
 }
 
