@@ -83,7 +83,9 @@ async fn properties_give_bgnow_delta_direction_upbat_dbsize_and_runtimestate(app
     assert_eq!(d["times"], json!({"recent": t, "previous": t - 5 * MIN}));
     assert_eq!(p["direction"], json!({"display": null, "value": "Flat", "label": "→", "entity": "&#8594;"}));
     assert_eq!(p["upbat"]["display"], "77%");
-    assert_eq!(p["upbat"]["devices"]["xDrip-DexcomG6"]["uploader"]["battery"], 77);
+    assert_eq!(p["upbat"]["devices"]["xDrip-DexcomG6"]["min"]["battery"], 77);
+    assert_eq!(p["upbat"]["status"], "current");
+    assert!(p["dbsize"]["details"]["maxSize"].is_number());
     assert!(p["dbsize"]["display"].as_str().unwrap().ends_with('%'));
     assert_eq!(p["dbsize"]["status"], "current");
     assert_eq!(p["runtimestate"], json!({"state": "loaded"}));

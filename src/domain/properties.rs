@@ -27,64 +27,124 @@ pub fn uploader_battery(doc: &Doc) -> Option<f64> {
     }
 }
 
-fn uploader_status(battery: f64) -> Value {
-    let level = match battery {
-        b if b >= 95.0 => 100,
-        b if b >= 55.0 => 75,
-        b if b >= 30.0 => 50,
-        _ => 25,
+/// `analyzeStatus`: the uploader part of one devicestatus with `display`, `level` (icon
+/// bucket) and `notification` (1 warn, 2 urgent).
+fn uploader_status(doc: &Doc) -> Option<(Option<f64>, Value)> {
+    let mut up = doc.get("uploader").and_then(Value::as_object).cloned().unwrap_or_default();
+    let battery = uploader_battery(doc).filter(|b| *b != 0.0);
+    let voltage = up.get("batteryVoltage").and_then(js_number).filter(|v| *v != 0.0);
+    let voltage = voltage.map(|v| if v > 1000.0 { v / 1000.0 } else { v });
+    if battery.is_none() && voltage.is_none() {
+        return None;
+    }
+    let voltage_display = voltage.map(|v| format!("{v:.3}v"));
+    up.insert("value".into(), json_number(battery.or(voltage).unwrap_or_default()));
+    if let Some(b) = battery {
+        up.insert("battery".into(), json_number(b));
+    }
+    if let (Some(v), Some(d)) = (voltage, &voltage_display) {
+        up.insert("voltage".into(), json_number(v));
+        up.insert("voltageDisplay".into(), Value::String(d.clone()));
+    }
+    let display = match battery {
+        Some(b) => format!("{}%", json_number(b)),
+        None => voltage_display.unwrap_or_default(),
     };
-    let status = match battery {
-        b if b <= UPBAT_URGENT => Value::from("urgent"),
-        b if b <= UPBAT_WARN => Value::from("warn"),
-        _ => Value::Null,
+    up.insert("display".into(), Value::String(display));
+    let b = battery.unwrap_or(f64::NAN);
+    let level = if b >= 95.0 {
+        100
+    } else if b >= 55.0 {
+        75
+    } else if b >= 30.0 {
+        50
+    } else {
+        25
     };
-    json!({"battery": json_number(battery), "display": format!("{}%", json_number(battery)), "level": level,
-        "status": status})
+    up.insert("level".into(), level.into());
+    if b <= UPBAT_URGENT {
+        up.insert("notification".into(), 2.into());
+    } else if b <= UPBAT_WARN {
+        up.insert("notification".into(), 1.into());
+    }
+    Some((battery, Value::Object(up)))
 }
 
-/// `upbat`: per uploading device its newest battery, and the lowest of them. `statuses` are
-/// the recent devicestatus documents (Nightscout looks at the last 30 minutes).
+/// `levels.toStatusClass`.
+fn status_class(notification: Option<&Value>) -> &'static str {
+    match notification.and_then(Value::as_i64) {
+        Some(2) => "urgent",
+        Some(1) => "warn",
+        _ => "current",
+    }
+}
+
+/// `upbat`: per uploading device its statuses and the lowest battery of its last 10 minutes,
+/// and the lowest of those. `statuses` are the devicestatus documents of the last 30 minutes.
 pub fn upbat(statuses: &[Doc]) -> Value {
-    let mut devices = Map::new();
-    let mut newest: Vec<(String, i64, f64)> = Vec::new();
+    struct Device {
+        uri: String,
+        statuses: Vec<(i64, Option<f64>, Value, Value)>,
+    }
+    let mut devices: Vec<Device> = Vec::new();
     for s in statuses {
-        let Some(battery) = uploader_battery(s).filter(|b| *b >= 0.0) else { continue };
+        if !s.contains_key("uploader") && !s.contains_key("uploaderBattery") {
+            continue;
+        }
         let mills = time_of(s.get("created_at")).map_or(0, |t| t.epoch_ms);
         let uri = s.get("device").and_then(Value::as_str).unwrap_or("uploader").to_owned();
-        match newest.iter_mut().find(|(u, _, _)| *u == uri) {
-            Some(slot) if slot.1 < mills => *slot = (uri, mills, battery),
-            Some(_) => {}
-            None => newest.push((uri, mills, battery)),
+        let (battery, up) = uploader_status(s).unwrap_or((None, s.get("uploader").cloned().unwrap_or(json!({}))));
+        let picked = json!({"uploader": up, "created_at": s.get("created_at"), "mills": mills, "_id": s.get("_id")});
+        let entry = (mills, battery, up, picked);
+        match devices.iter_mut().find(|d| d.uri == uri) {
+            Some(d) => d.statuses.push(entry),
+            None => devices.push(Device { uri, statuses: vec![entry] }),
         }
     }
-    for (uri, mills, battery) in &newest {
-        let name = uri.split("://").nth(1).unwrap_or(uri);
-        devices.insert(uri.clone(), json!({"name": name, "uploader": uploader_status(*battery), "createdAt": mills}));
+    let mut out_devices = Map::new();
+    let mut lowest: Option<(f64, Value)> = None;
+    for mut d in devices {
+        d.statuses.sort_by_key(|s| std::cmp::Reverse(s.0));
+        let recent = d.statuses.first().map_or(0, |s| s.0) - 10 * 60_000;
+        let min = d
+            .statuses
+            .iter()
+            .filter(|s| s.0 > recent)
+            .filter_map(|s| s.1.map(|b| (b, s.2.clone())))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let name = d.uri.strip_prefix("openaps://").unwrap_or(&d.uri).to_owned();
+        let statuses: Vec<Value> = d.statuses.iter().map(|s| s.3.clone()).collect();
+        let mut device = json!({"name": name, "uri": d.uri, "statuses": statuses});
+        if let Some((b, up)) = min {
+            device["min"] = up.clone();
+            if lowest.as_ref().is_none_or(|l| b < l.0) {
+                lowest = Some((b, up));
+            }
+        }
+        out_devices.insert(d.uri.clone(), device);
     }
-    let Some(min) = newest.iter().min_by(|a, b| a.2.total_cmp(&b.2)) else {
-        return json!({"display": "?%", "devices": {}});
-    };
-    let up = uploader_status(min.2);
-    json!({"level": up["level"], "display": up["display"], "status": up["status"], "devices": devices,
-        "min": devices.get(&min.0)})
+    match lowest {
+        Some((_, up)) => json!({"level": up["level"], "display": up["display"],
+            "status": status_class(up.get("notification")), "devices": out_devices, "min": up}),
+        None => json!({"display": "?%", "devices": out_devices}),
+    }
 }
 
-/// `dbsize`: data plus index size against `DBSIZE_MAX` (MiB).
+/// `dbsize`: data plus index size (MiB) against `DBSIZE_MAX` (MiB); warn at 60 %, urgent at 75 %.
 pub fn dbsize(data_bytes: u64, index_bytes: u64, max_mib: f64) -> Value {
     let total_mib = (data_bytes + index_bytes) as f64 / (1024.0 * 1024.0);
     let percent = (total_mib * 100.0 / max_mib).floor();
-    let (status, level) = if percent >= DBSIZE_URGENT_PERCENT {
-        ("urgent", 2)
-    } else if percent >= DBSIZE_WARN_PERCENT {
-        ("warn", 1)
+    let level = if total_mib >= (DBSIZE_URGENT_PERCENT / 100.0 * max_mib).floor() {
+        2
+    } else if total_mib >= (DBSIZE_WARN_PERCENT / 100.0 * max_mib).floor() {
+        1
     } else {
-        ("current", 0)
+        0
     };
-    json!({"display": format!("{}%", json_number(percent)), "status": status, "notificationLevel": level,
-        "totalDataSize": json_number(total_mib), "dataPercentage": json_number(percent),
-        "details": {"maxSize": json_number(max_mib), "dataSize": data_bytes, "indexSize": index_bytes,
-            "dataPercentage": json_number(percent)}})
+    let round2 = |x: f64| (x * 100.0).round() / 100.0;
+    json!({"display": format!("{}%", json_number(percent)), "status": status_class(Some(&json!(level))),
+        "notificationLevel": level, "totalDataSize": json_number(total_mib), "dataPercentage": json_number(percent),
+        "details": {"maxSize": json_number(round2(max_mib)), "dataSize": json_number(round2(total_mib))}})
 }
 
 #[cfg(test)]
@@ -104,13 +164,20 @@ mod tests {
             doc(json!({"device": "openaps://rig", "created_at": "2024-01-01T10:02:00Z", "pump": {}})),
         ];
         let u = upbat(&s);
-        assert_eq!(u["display"], "25%");
-        assert_eq!(u["status"], "warn");
+        assert_eq!(u["display"], "10%", "the iPhone's lowest within 10 minutes of its newest");
+        assert_eq!(u["status"], "urgent");
         assert_eq!(u["level"], 25);
-        assert_eq!(u["devices"]["loop://iPhone"]["uploader"]["battery"], 64);
-        assert_eq!(u["devices"]["loop://iPhone"]["name"], "iPhone");
-        assert_eq!(u["min"]["name"], "xDrip-DexcomG6");
+        assert_eq!(u["devices"]["loop://iPhone"]["min"]["battery"], 10);
+        assert_eq!(u["devices"]["loop://iPhone"]["statuses"][0]["uploader"]["battery"], 64, "newest first");
+        assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["display"], "25%");
+        assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["notification"], 1);
+        assert!(u["devices"].get("openaps://rig").is_none(), "no uploader, no device");
         assert_eq!(upbat(&[])["display"], "?%");
+        let rig = doc(json!({"device": "openaps://rig", "created_at": "2024-01-01T10:00:00Z",
+            "uploader": {"batteryVoltage": 3950}}));
+        let u = upbat(&[rig]);
+        assert_eq!(u["devices"]["openaps://rig"]["name"], "rig");
+        assert_eq!(u["devices"]["openaps://rig"]["statuses"][0]["uploader"]["display"], "3.950v");
     }
 
     #[test]
@@ -119,6 +186,7 @@ mod tests {
         assert_eq!(d["dataPercentage"], 64);
         assert_eq!(d["status"], "warn");
         assert_eq!(d["display"], "64%");
+        assert_eq!(d["details"], json!({"maxSize": 496, "dataSize": 320}));
         assert_eq!(dbsize(0, 0, 496.0)["status"], "current");
         assert_eq!(dbsize(400 * 1024 * 1024, 0, 496.0)["status"], "urgent");
     }
