@@ -156,14 +156,23 @@ pub struct Bucket {
 }
 
 impl Bucket {
-    /// `bgnow`: the bucket with its readings.
-    pub fn to_json(&self, units: Units, with_readings: bool) -> Value {
-        let mut v = json!({"mean": self.mean.map(num), "last": self.last.map(num), "mills": self.mills,
-            "index": self.index, "fromMills": self.from_mills, "toMills": self.to_mills});
-        if with_readings {
-            v["sgvs"] = self.readings.iter().map(|r| r.to_json(units)).collect();
+    /// As `bgnow` and `delta.previous` show it: `mean`, `last`, `mills`, the readings, and the
+    /// error readings as `errors` (the bucket bounds are left out, as Nightscout omits them).
+    pub fn to_json(&self, units: Units) -> Value {
+        let mut v = serde_json::Map::new();
+        if let Some(m) = self.mean {
+            v.insert("mean".into(), num(m));
         }
-        v
+        if let (Some(l), Some(ms)) = (self.last, self.mills) {
+            v.insert("last".into(), num(l));
+            v.insert("mills".into(), ms.into());
+        }
+        v.insert("sgvs".into(), self.readings.iter().map(|r| r.to_json(units)).collect());
+        let errors: Vec<Value> = self.readings.iter().filter(|r| r.is_error()).map(|r| r.to_json(units)).collect();
+        if !errors.is_empty() {
+            v.insert("errors".into(), Value::Array(errors));
+        }
+        Value::Object(v)
     }
 }
 
@@ -217,7 +226,7 @@ impl Delta {
             "interpolated": self.interpolated, "mean5MinsAgo": num(self.mean5_mins_ago),
             "times": {"recent": self.recent_mills, "previous": self.previous_mills},
             "mgdl": num(self.mgdl), "scaled": num(self.scaled), "display": self.display,
-            "previous": self.previous.to_json(units, false)})
+            "previous": self.previous.to_json(units)})
     }
 }
 

@@ -78,3 +78,19 @@ fn no_delta_without_a_previous_reading_or_with_errors() {
     assert_eq!(delta(&b, Units::MgDl).unwrap().mgdl, 5.0, "the error bucket is skipped, then interpolated");
     assert!(buckets(&[]).is_empty());
 }
+
+#[test]
+fn buckets_show_as_bgnow_without_their_bounds() {
+    let t = 1_700_000_000_000;
+    let b = buckets(&[r(t, 100.0), r(t - MIN, 5.0), r(t - 5 * MIN, 90.0)]);
+    let v = b[0].to_json(Units::MgDl);
+    assert_eq!(v["mean"], 100);
+    assert_eq!(v["last"], 100);
+    assert_eq!(v["mills"], t);
+    assert_eq!(v["sgvs"].as_array().unwrap().len(), 2);
+    assert_eq!(v["errors"][0]["mgdl"], 5);
+    assert!(v.get("fromMills").is_none());
+    let d = delta(&b, Units::MgDl).unwrap().to_json(Units::MgDl);
+    assert_eq!(d["previous"]["mean"], 90);
+    assert_eq!(d["previous"]["sgvs"][0]["mgdl"], 90);
+}

@@ -65,7 +65,7 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     let mut out = Map::new();
     let buckets = glucose::buckets(&snap.readings);
     if let Some(recent) = glucose::recent(&buckets) {
-        out.insert("bgnow".into(), recent.to_json(units, true));
+        out.insert("bgnow".into(), recent.to_json(units));
     }
     if let Some(d) = glucose::delta(&buckets, units) {
         out.insert("delta".into(), d.to_json(units));
