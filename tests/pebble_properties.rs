@@ -65,6 +65,13 @@ async fn pebble_without_readings_has_no_bgs(app: TestApp) {
     let p = app.get_json("/pebble").await;
     assert_eq!(p["bgs"][0]["bgdelta"], 0, "0 when there is no delta");
     assert!(p["bgs"][0].get("battery").is_none());
+    // The newest uploader status counts, however old; the upbat property only looks 30 minutes back.
+    let old = json!({"device": "loop://iPhone", "uploader": {"battery": 40}, "created_at": iso(now_ms() - 3_600_000)});
+    app.write_json(Method::POST, "/api/v1/devicestatus", old).await;
+    let pump_only = json!({"device": "openaps://rig", "pump": {"reservoir": 20}, "created_at": iso(now_ms())});
+    app.write_json(Method::POST, "/api/v1/devicestatus", pump_only).await;
+    assert_eq!(app.get_json("/pebble").await["bgs"][0]["battery"], "40");
+    assert_eq!(app.get_json("/api/v2/properties/upbat").await["upbat"]["display"], "?%");
 }
 
 async fn properties_give_bgnow_delta_direction_upbat_dbsize_and_runtimestate(app: TestApp) {

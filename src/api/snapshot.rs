@@ -14,6 +14,8 @@ const READINGS_WINDOW_MS: i64 = 2 * 24 * 3600 * 1000;
 const MIN_READINGS: u64 = 60;
 /// How far in the future a reading may be dated and still count as current.
 const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+/// More devicestatus documents than `upbat` needs (30 minutes of a rig and a phone).
+const MAX_STATUSES: u64 = 200;
 /// `upbat` looks at the last 30 minutes of devicestatus.
 pub const DEVICESTATUS_WINDOW_MS: i64 = 30 * 60_000;
 
@@ -41,7 +43,18 @@ pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
     let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
     let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
         .sort("created_at", Dir::Desc)
-        .limit(Some(50));
+        .limit(Some(MAX_STATUSES));
     let devicestatus = state.store.find(Collection::DeviceStatus, &q).await?;
     Ok(Snapshot { now, readings, devicestatus })
+}
+
+/// The newest devicestatus from an uploader (`uploader` or xDrip+'s `uploaderBattery`), of
+/// any age, as `/pebble` takes its battery from.
+pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
+    let f = Filter::Or(vec![
+        Filter::field("uploader", Cond::Exists(true)),
+        Filter::field("uploaderBattery", Cond::Exists(true)),
+    ]);
+    let q = Query::new(f).sort("created_at", Dir::Desc).limit(Some(1));
+    Ok(state.store.find(Collection::DeviceStatus, &q).await?.pop())
 }
