@@ -14,7 +14,7 @@ contract!(
     properties_give_bgnow_delta_direction_upbat_dbsize_and_runtimestate,
     properties_can_be_picked_by_name_and_pretty_printed,
     a_gap_past_nine_minutes_gives_an_interpolated_delta,
-    a_stale_reading_has_no_direction,
+    a_stale_reading_keeps_its_direction_and_no_reading_gives_empty_values,
     properties_need_read_permission,
     an_mmol_server_scales_delta_and_pebble,
     a_reading_from_a_fast_phone_clock_still_counts,
@@ -119,12 +119,15 @@ async fn a_gap_past_nine_minutes_gives_an_interpolated_delta(app: TestApp) {
     assert_eq!(d["mean5MinsAgo"], 120);
 }
 
-async fn a_stale_reading_has_no_direction(app: TestApp) {
+async fn a_stale_reading_keeps_its_direction_and_no_reading_gives_empty_values(app: TestApp) {
+    let p = app.get_json("/api/v2/properties/bgnow,delta,direction").await;
+    assert_eq!(p, json!({"bgnow": {}, "delta": null, "direction": {"display": null}}));
     let t = now_ms() - 20 * MIN;
     app.post_entries(json!([xdrip_reading(t - 5 * MIN, 100), xdrip_reading(t, 104)])).await;
     let p = app.get_json("/api/v2/properties").await;
-    assert!(p.get("direction").is_none());
-    assert_eq!(p["delta"]["mgdl"], 4, "the delta is still known");
+    assert_eq!(p["direction"]["value"], "Flat");
+    assert_eq!(p["bgnow"]["mills"], t, "followers judge the age from bgnow.mills");
+    assert_eq!(p["delta"]["mgdl"], 4);
 }
 
 async fn properties_need_read_permission(app: TestApp) {

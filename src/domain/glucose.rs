@@ -95,12 +95,16 @@ pub fn trend(direction: &str) -> u8 {
     }
 }
 
-/// The `direction` property: `{display, value, label, entity}`.
-pub fn direction_info(direction: Option<&str>) -> Value {
-    let Some(d) = direction else { return json!({"display": null}) };
-    let label = arrow(d);
+/// The `direction` property of the newest reading: `{display, value, label, entity}`.
+pub fn direction_info(last: Option<&Reading>) -> Value {
+    let Some(r) = last else { return json!({"display": null}) };
+    let label = arrow(r.direction.as_deref().unwrap_or_default());
     let entity = label.chars().next().map(|c| format!("&#{};", c as u32)).unwrap_or_default();
-    json!({"display": null, "value": d, "label": label, "entity": entity})
+    let mut v = json!({"display": null, "label": label, "entity": entity});
+    if let Some(d) = &r.direction {
+        v["value"] = Value::String(d.clone());
+    }
+    v
 }
 
 /// One sgv in its runtime form.

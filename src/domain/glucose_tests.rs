@@ -27,8 +27,11 @@ fn directions_map_to_arrows_and_pebble_trends() {
     assert_eq!(trend("DoubleDown"), 7);
     assert_eq!(trend("TripleUp"), 8);
     assert_eq!(trend("RATE OUT OF RANGE"), 9);
-    let info = direction_info(Some("Flat"));
+    let info = direction_info(Some(&r(0, 100.0)));
     assert_eq!(info, json!({"display": null, "value": "Flat", "label": "→", "entity": "&#8594;"}));
+    let none = Reading { direction: None, ..r(0, 100.0) };
+    assert_eq!(direction_info(Some(&none)), json!({"display": null, "label": "-", "entity": "&#45;"}));
+    assert_eq!(direction_info(None), json!({"display": null}));
 }
 
 #[test]

@@ -14,9 +14,6 @@ use crate::app::AppState;
 use crate::domain::{glucose, properties};
 use crate::error::ApiResult;
 
-/// The direction arrow is only shown for a reading at most 15 minutes old (`sbx.isCurrent`).
-const CURRENT_MS: i64 = 15 * 60_000;
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v2/properties", get(all)).route("/api/v2/properties/{names}", get(named))
 }
@@ -64,15 +61,12 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     let snap = snapshot::load(state, 0).await?;
     let mut out = Map::new();
     let buckets = glucose::buckets(&snap.readings);
-    if let Some(recent) = glucose::recent(&buckets) {
-        out.insert("bgnow".into(), recent.to_json(units));
-    }
-    if let Some(d) = glucose::delta(&buckets, units) {
-        out.insert("delta".into(), d.to_json(units));
-    }
-    if let Some(last) = snap.readings.first().filter(|r| snap.now - r.mills <= CURRENT_MS) {
-        out.insert("direction".into(), glucose::direction_info(last.direction.as_deref()));
-    }
+    // As Nightscout: `{}`, `null` and `{display: null}` when there is no reading; the direction
+    // is the newest reading's however old (its age is in `bgnow.mills`).
+    let bgnow = glucose::recent(&buckets).map_or_else(|| json!({}), |b| b.to_json(units));
+    out.insert("bgnow".into(), bgnow);
+    out.insert("delta".into(), glucose::delta(&buckets, units).map_or(Value::Null, |d| d.to_json(units)));
+    out.insert("direction".into(), glucose::direction_info(snap.readings.first()));
     out.insert("upbat".into(), properties::upbat(&snap.devicestatus));
     let stats = state.store.stats().await?;
     out.insert("dbsize".into(), properties::dbsize(stats.data_size, stats.index_size, state.config.dbsize_max_mib));
