@@ -13,6 +13,7 @@ contract!(
     an_invalid_id_is_a_400_and_nothing_is_stored,
     created_at_queries_and_the_default_window,
     delete_by_id_star_and_find,
+    default_roles_can_let_anonymous_uploaders_write,
 );
 
 /// An OpenAPS (oref0) devicestatus with prediction curves.
@@ -140,4 +141,21 @@ async fn delete_by_id_star_and_find(app: TestApp) {
     let (_, r) = app.delete("/api/v1/devicestatus/*").await;
     assert_eq!(r["deletedCount"], 1);
     assert_eq!(app.get_json("/api/v1/devicestatus.json").await, json!([]));
+}
+
+async fn default_roles_can_let_anonymous_uploaders_write(app: TestApp) {
+    // Azure's template grants `readable devicestatus-upload` to everyone.
+    let azure = TestApp::spawn_with(app.backend, &[("AUTH_DEFAULT_ROLES", "readable devicestatus-upload")]).await;
+    let azure = azure.unwrap();
+    let ms = now_ms() - 60_000;
+    let res = azure.req(Method::POST, "/api/v1/devicestatus").json(&loop_status(ms)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let carbs = json!({"eventType": "Carb Correction", "carbs": 10, "created_at": iso(ms)});
+    let res = azure.req(Method::POST, "/api/v1/treatments").json(&carbs).send().await.unwrap();
+    assert_eq!(res.status(), 401, "treatments need careportal");
+    let open = TestApp::spawn_with(app.backend, &[("TREATMENTS_AUTH", "off")]).await.unwrap();
+    let res = open.req(Method::POST, "/api/v1/treatments").json(&carbs).send().await.unwrap();
+    assert_eq!(res.status(), 200, "TREATMENTS_AUTH=off adds careportal");
+    let res = open.req(Method::PUT, "/api/v1/treatments").json(&carbs).send().await.unwrap();
+    assert_eq!(res.status(), 401, "careportal may create, not update");
 }
