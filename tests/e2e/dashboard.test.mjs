@@ -1,0 +1,186 @@
+// End-to-end tests of the dashboard in headless Chromium (playwright-core) against a real server.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  ROOT, SECRET, hasSocketIo, launchBrowser, postEntries, postTreatments, realisticDay, sgv, startProxy, startServer,
+} from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function newPage(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 412, height: 915 }, ...opts });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return page;
+}
+
+async function bgText(page) {
+  return (await page.textContent('[data-testid=bg]'))?.trim();
+}
+
+async function waitForBg(page, text, timeout) {
+  await page.waitForFunction((t) => document.querySelector('[data-testid=bg]')?.textContent?.trim() === t, text, { timeout });
+}
+
+describe('dashboard', () => {
+  let server;
+  let realtime;
+  before(async () => {
+    server = await startServer();
+    realtime = await hasSocketIo(server.base);
+  });
+  after(async () => server?.stop());
+
+  test('the page loads light: the current reading shows after < 150 KiB in a handful of requests', async () => {
+    await postEntries(server.base, [sgv(118, Date.now() - 5 * 60_000, 'Flat'), sgv(123, Date.now() - 10_000, 'FortyFiveUp')]);
+    const page = await newPage();
+    const responses = [];
+    page.on('requestfinished', async (req) => {
+      const sizes = await req.sizes().catch(() => null);
+      responses.push({ url: req.url(), at: Date.now(), bytes: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : 0 });
+    });
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, '123', 5000);
+    const shownAt = Date.now();
+    await page.waitForTimeout(300);
+    const before = responses.filter((r) => r.at <= shownAt);
+    const kib = before.reduce((s, r) => s + r.bytes, 0) / 1024;
+    console.log(`# page weight before the reading shows: ${kib.toFixed(1)} KiB in ${before.length} responses`);
+    for (const r of before) console.log(`#   ${(r.bytes / 1024).toFixed(1).padStart(6)} KiB ${new URL(r.url).pathname}`);
+    assert.ok(kib < 150, `${kib} KiB`);
+    assert.ok(before.length <= 8, `${before.length} requests`);
+    assert.match((await page.textContent('[data-testid=delta]')) ?? '', /^\+5 mg\/dL$/);
+    assert.equal(await page.getAttribute('#arrow', 'aria-label'), 'rising slowly');
+    assert.match((await page.textContent('[data-testid=ago]')) ?? '', /just now|1 min ago/);
+    assert.ok(await page.locator('#chart canvas').count(), 'uPlot chart drawn');
+    assert.ok(await page.evaluate(() => !!document.querySelector('link[rel=manifest]')));
+    await page.context().close();
+  });
+
+  test('units toggle shows mmol/L with Nightscout 15 conversion', async () => {
+    const page = await newPage();
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, '123', 5000);
+    await page.click('#units-toggle');
+    await waitForBg(page, '6.8', 1000);
+    assert.match((await page.textContent('[data-testid=delta]')) ?? '', /mmol\/L/);
+    await page.context().close();
+  });
+
+  test('a reading POSTed over REST appears within 2 s over websocket', async (t) => {
+    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
+    const page = await newPage();
+    await page.goto(`${server.base}/`);
+    await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'websocket', null, { timeout: 5000 });
+    await postEntries(server.base, [sgv(141, Date.now(), 'SingleUp')]);
+    await waitForBg(page, '141', 2000);
+    await page.context().close();
+  });
+
+  test('with websockets blocked by a proxy, the page falls back to long-polling and stays live', async (t) => {
+    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
+    const proxy = await startProxy(server.base, { prefix: '/dante/', blockWebSocket: true });
+    try {
+      const page = await newPage();
+      await page.goto(proxy.url);
+      await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'polling', null, { timeout: 8000 });
+      await postEntries(server.base, [sgv(152, Date.now(), 'SingleUp')]);
+      await waitForBg(page, '152', 2000);
+      await page.context().close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('served under a sub-path, every request stays under it', async () => {
+    const proxy = await startProxy(server.base, { prefix: '/dante/' });
+    try {
+      const page = await newPage();
+      const outside = [];
+      page.on('request', (r) => {
+        const p = new URL(r.url()).pathname;
+        if (!p.startsWith('/dante/')) outside.push(p);
+      });
+      await page.goto(proxy.url);
+      await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=bg]')?.textContent ?? ''), null, { timeout: 5000 });
+      assert.deepEqual(outside, []);
+      await page.context().close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a low reading raises the alarm banner', async (t) => {
+    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
+    const page = await newPage();
+    await page.goto(`${server.base}/`);
+    await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 5000 });
+    await postEntries(server.base, [sgv(48, Date.now(), 'DoubleDown')]);
+    await page.waitForSelector('#alarm.urgent:not([hidden])', { timeout: 5000 });
+    assert.match((await page.textContent('#alarm .alarm-title')) ?? '', /low/i);
+    assert.ok(await page.locator('#alarm .alarm-snooze button').count());
+    await page.context().close();
+  });
+});
+
+describe('dashboard when anonymous reading is denied', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ AUTH_DEFAULT_ROLES: 'denied' });
+    await postEntries(server.base, [sgv(101, Date.now() - 300_000), sgv(99, Date.now(), 'Flat')]);
+  });
+  after(async () => server?.stop());
+
+  test('asks for the secret, says so when it is wrong, and keeps the right one on the device', async () => {
+    const page = await newPage();
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('dialog#auth[open]', { timeout: 5000 });
+    await page.fill('#auth-input', 'not the secret at all');
+    await page.click('#auth-submit');
+    await page.waitForFunction(() => /not accepted/.test(document.querySelector('#auth-error')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.fill('#auth-input', SECRET);
+    await page.click('#auth-submit');
+    await waitForBg(page, '99', 5000);
+    assert.equal(await page.locator('dialog#auth[open]').count(), 0);
+    const stored = await page.evaluate(() => localStorage.getItem('ferroscout.credential'));
+    assert.ok(stored && !stored.includes(SECRET), 'only the hash is stored');
+    await page.reload();
+    await waitForBg(page, '99', 5000);
+    assert.equal(await page.locator('dialog#auth[open]').count(), 0);
+    await page.context().close();
+  });
+});
+
+describe('screenshot', () => {
+  let server;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => server?.stop());
+
+  test('a realistic day of data, saved to docs/dashboard.png', async () => {
+    const day = realisticDay();
+    await postEntries(server.base, day.entries);
+    await postTreatments(server.base, day.treatments);
+    const page = await newPage({ viewport: { width: 430, height: 932 }, deviceScaleFactor: 2 });
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, String(day.entries.at(-1).sgv), 5000);
+    await page.click('.ranges button[data-hours="24"]');
+    await page.waitForFunction(() => document.querySelector('#stat-tir')?.textContent !== '–', null, { timeout: 8000 });
+    // The chart's history comes from the socket, or over REST after 4 s without one.
+    await page.waitForTimeout(5000);
+    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'docs/dashboard.png'), fullPage: true });
+    const tir = await page.textContent('#stat-tir');
+    assert.match(tir ?? '', /^\d+%$/);
+    await page.context().close();
+  });
+});
