@@ -290,12 +290,12 @@ function wireControls(): void {
   $('signin').addEventListener('click', () => askForCredential(false));
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
-  const unlock = (): void => {
-    sound.unlock();
-    banner.refreshSoundHint();
-  };
-  window.addEventListener('pointerdown', unlock, { passive: true });
-  window.addEventListener('keydown', unlock);
+  // Audio may start only in a user gesture. The hint goes away after the click, not on
+  // pointerdown: hiding it mid-tap would move the snooze buttons out from under the finger.
+  window.addEventListener('pointerdown', () => sound.unlock(), { passive: true });
+  window.addEventListener('keydown', () => sound.unlock());
+  window.addEventListener('click', () => banner.refreshSoundHint());
+  window.addEventListener('keyup', () => banner.refreshSoundHint());
   // Keep "n min ago", staleness and the chart's time axis moving.
   window.setInterval(() => {
     renderNow();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startEmulator } from './nightscout-emulator.mjs';
 import {
   ROOT, SECRET, hasSocketIo, launchBrowser, postEntries, postTreatments, realisticDay, sgv, startProxy, startServer,
 } from './harness.mjs';
@@ -32,10 +33,8 @@ async function waitForBg(page, text, timeout) {
 
 describe('dashboard', () => {
   let server;
-  let realtime;
   before(async () => {
     server = await startServer();
-    realtime = await hasSocketIo(server.base);
   });
   after(async () => server?.stop());
 
@@ -75,31 +74,6 @@ describe('dashboard', () => {
     await page.context().close();
   });
 
-  test('a reading POSTed over REST appears within 2 s over websocket', async (t) => {
-    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
-    const page = await newPage();
-    await page.goto(`${server.base}/`);
-    await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'websocket', null, { timeout: 5000 });
-    await postEntries(server.base, [sgv(141, Date.now(), 'SingleUp')]);
-    await waitForBg(page, '141', 2000);
-    await page.context().close();
-  });
-
-  test('with websockets blocked by a proxy, the page falls back to long-polling and stays live', async (t) => {
-    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
-    const proxy = await startProxy(server.base, { prefix: '/dante/', blockWebSocket: true });
-    try {
-      const page = await newPage();
-      await page.goto(proxy.url);
-      await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'polling', null, { timeout: 8000 });
-      await postEntries(server.base, [sgv(152, Date.now(), 'SingleUp')]);
-      await waitForBg(page, '152', 2000);
-      await page.context().close();
-    } finally {
-      await proxy.stop();
-    }
-  });
-
   test('served under a sub-path, every request stays under it', async () => {
     const proxy = await startProxy(server.base, { prefix: '/dante/' });
     try {
@@ -118,17 +92,93 @@ describe('dashboard', () => {
     }
   });
 
-  test('a low reading raises the alarm banner', async (t) => {
-    if (!realtime) return t.skip('the server has no socket.io yet (realtime not merged)');
-    const page = await newPage();
-    await page.goto(`${server.base}/`);
-    await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 5000 });
-    await postEntries(server.base, [sgv(48, Date.now(), 'DoubleDown')]);
-    await page.waitForSelector('#alarm.urgent:not([hidden])', { timeout: 5000 });
-    assert.match((await page.textContent('#alarm .alarm-title')) ?? '', /low/i);
-    assert.ok(await page.locator('#alarm .alarm-snooze button').count());
-    await page.context().close();
+});
+
+/**
+ * The live-push tests, run against `open()` → {page URL, POST base, polling URL, stop}: ferroscout's
+ * own socket.io once merged, and always a Nightscout 15 protocol emulator (nightscout-emulator.mjs).
+ */
+function realtimeSuite(name, open) {
+  describe(name, () => {
+    let env;
+    before(async () => {
+      env = await open();
+    });
+    after(async () => env?.stop());
+
+    test('a reading POSTed over REST appears within 2 s over websocket', async (t) => {
+      if (!env.ok) return t.skip(env.why);
+      const page = await newPage();
+      await page.goto(env.pageUrl);
+      await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'websocket', null, { timeout: 5000 });
+      await postEntries(env.postBase, [sgv(141, Date.now(), 'SingleUp')]);
+      await waitForBg(page, '141', 2000);
+      await page.context().close();
+    });
+
+    test('with websockets blocked by a proxy, the page falls back to long-polling and stays live', async (t) => {
+      if (!env.ok) return t.skip(env.why);
+      const page = await newPage();
+      await page.goto(env.blockedUrl);
+      await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'polling', null, { timeout: 8000 });
+      await postEntries(env.blockedPostBase ?? env.postBase, [sgv(152, Date.now(), 'SingleUp')]);
+      await waitForBg(page, '152', 2000);
+      await page.context().close();
+    });
+
+    test('a low reading raises the alarm banner, and a snooze clears it on every dashboard', async (t) => {
+      if (!env.ok) return t.skip(env.why);
+      const a = await newPage();
+      const b = await newPage();
+      for (const p of [a, b]) {
+        await p.goto(env.pageUrl);
+        await p.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 5000 });
+      }
+      await postEntries(env.postBase, [sgv(48, Date.now(), 'DoubleDown')]);
+      for (const p of [a, b]) await p.waitForSelector('#alarm.urgent:not([hidden])', { timeout: 5000 });
+      assert.match((await a.textContent('#alarm .alarm-title')) ?? '', /low/i);
+      await a.click('#alarm .alarm-snooze button');
+      await b.waitForSelector('#alarm', { state: 'hidden', timeout: 5000 });
+      await postEntries(env.postBase, [sgv(120, Date.now() + 1000, 'Flat')]);
+      await a.context().close();
+      await b.context().close();
+    });
   });
+}
+
+realtimeSuite('realtime against the Nightscout 15 protocol emulator', async () => {
+  const server = await startServer();
+  const emu = await startEmulator(server.base);
+  const blocked = await startEmulator(server.base, { blockWebSocket: true });
+  return {
+    ok: true,
+    pageUrl: `${emu.base}/`,
+    postBase: emu.base,
+    blockedUrl: `${blocked.base}/`,
+    blockedPostBase: blocked.base,
+    async stop() {
+      await emu.stop();
+      await blocked.stop();
+      await server.stop();
+    },
+  };
+});
+
+realtimeSuite('realtime against ferroscout', async () => {
+  const server = await startServer();
+  const ok = await hasSocketIo(server.base);
+  const proxy = await startProxy(server.base, { prefix: '/dante/', blockWebSocket: true });
+  return {
+    ok,
+    why: 'the server has no socket.io yet (realtime not merged)',
+    pageUrl: `${server.base}/`,
+    postBase: server.base,
+    blockedUrl: proxy.url,
+    async stop() {
+      await proxy.stop();
+      await server.stop();
+    },
+  };
 });
 
 describe('dashboard when anonymous reading is denied', () => {
