@@ -131,7 +131,7 @@ function renderConnection(s: ConnectionState): void {
       : s.kind === 'connecting'
         ? 'connecting…'
         : s.kind === 'offline'
-          ? 'offline · reconnecting'
+          ? 'not live · reconnecting'
           : 'sign-in needed';
   el.dataset.transport = s.kind === 'live' ? s.transport : '';
 }
@@ -177,6 +177,7 @@ async function firstPaint(): Promise<void> {
     $('site-title').textContent = settings.title;
     document.documentElement.dataset.time24 = String(settings.timeFormat === 24);
     renderUnitsToggle();
+    if (pref('hours') === null && [3, 6, 12, 24].includes(settings.focusHours)) setHours(settings.focusHours, false);
     ingest({ delta: true, sgvs: Array.isArray(sgvs) ? sgvs : [] });
   } catch (e) {
     if (e instanceof Unauthorized) {
@@ -261,13 +262,14 @@ function setTheme(theme: string): void {
   chart.restyle();
 }
 
-function setHours(h: number): void {
+function setHours(h: number, remember = true): void {
   hours = h;
-  setPref('hours', String(h));
+  if (remember) setPref('hours', String(h));
   for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
     b.setAttribute('aria-pressed', String(Number(b.dataset.hours) === h));
   }
   $('range-label').textContent = `${h} hours`;
+  $('chart').setAttribute('aria-label', `Glucose chart of the last ${h} hours; the figures below summarise it`);
   renderChart();
   renderStats();
 }
@@ -314,7 +316,7 @@ function wireControls(): void {
 
 setTheme(pref('theme') === 'light' ? 'light' : 'dark');
 const h = Number(pref('hours'));
-if ([3, 6, 12, 24].includes(h)) setHours(h);
+if ([3, 6, 12, 24].includes(h)) setHours(h, false);
 units = (pref('units') as Units | null) ?? 'mg/dl';
 renderUnitsToggle();
 renderConnection(connState);

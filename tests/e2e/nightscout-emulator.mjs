@@ -8,7 +8,8 @@ import { SECRET_SHA1, freePort } from './harness.mjs';
 
 const runtime = (e) => ({ _id: e._id ?? `e${e.date}`, mgdl: e.sgv, mills: e.date, direction: e.direction, type: 'sgv', device: e.device });
 
-export async function startEmulator(target, { blockWebSocket = false } = {}) {
+export async function startEmulator(target, { blockWebSocket = false, treatments = [] } = {}) {
+  const runtimeTreatments = treatments.map((t, i) => ({ _id: `t${i}`, mills: Date.parse(t.created_at), ...t }));
   const t = new URL(target);
   const forward = (req, body) =>
     new Promise((resolve, reject) => {
@@ -38,7 +39,7 @@ export async function startEmulator(target, { blockWebSocket = false } = {}) {
       }
       socket.emit('connected');
       socket.join('DataReceivers');
-      socket.emit('dataUpdate', { devicestatus: [], sgvs: await recent(), cals: [], profiles: [], mbgs: [], food: [], treatments: [], dbstats: {} });
+      socket.emit('dataUpdate', { devicestatus: [], sgvs: await recent(), cals: [], profiles: [], mbgs: [], food: [], treatments: runtimeTreatments, dbstats: {} });
       cb?.({ read: true, write: !!msg?.secret, write_treatment: !!msg?.secret });
     });
   });
@@ -78,6 +79,10 @@ export async function startEmulator(target, { blockWebSocket = false } = {}) {
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return {
     base: `http://127.0.0.1:${port}`,
+    /** Cuts every connection at the transport, as a network drop would. */
+    drop: () => {
+      for (const c of Object.values(io.engine.clients)) c.close();
+    },
     stop: () => new Promise((r) => { io.close(); server.closeAllConnections?.(); r(); }),
   };
 }
