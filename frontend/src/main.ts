@@ -292,12 +292,33 @@ function wireControls(): void {
   $('signin').addEventListener('click', () => askForCredential(false));
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
-  // Audio may start only in a user gesture. The hint goes away after the click, not on
-  // pointerdown: hiding it mid-tap would move the snooze buttons out from under the finger.
-  window.addEventListener('pointerdown', () => sound.unlock(), { passive: true });
+  // Audio may start only in a user gesture. The sound prompts disappear only once the tap is
+  // over: hiding them mid-tap would move the snooze buttons out from under the finger.
+  let pointerDown = false;
+  const refreshSound = (): void => {
+    if (pointerDown) return;
+    banner.refreshSoundHint();
+    $('sound-enable').hidden = sound.unlocked;
+  };
+  const tapOver = (): void => {
+    window.setTimeout(() => {
+      pointerDown = false;
+      refreshSound();
+    }, 0);
+  };
+  window.addEventListener('pointerdown', () => {
+    pointerDown = true;
+    sound.unlock();
+  }, { passive: true });
+  window.addEventListener('pointerup', tapOver, { passive: true });
+  window.addEventListener('pointercancel', tapOver, { passive: true });
   window.addEventListener('keydown', () => sound.unlock());
-  window.addEventListener('click', () => banner.refreshSoundHint());
-  window.addEventListener('keyup', () => banner.refreshSoundHint());
+  window.addEventListener('keyup', refreshSound);
+  sound.onUnlocked = refreshSound;
+  $('sound-enable').addEventListener('click', () => {
+    sound.unlock();
+    sound.chime();
+  });
   // Keep "n min ago", staleness and the chart's time axis moving.
   window.setInterval(() => {
     renderNow();

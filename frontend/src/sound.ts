@@ -10,6 +10,8 @@ export class AlarmSound {
   private ctx: AudioContext | null = null;
   private timer: number | undefined;
   private playing: SoundKind | null = null;
+  /** Called once audio is actually running (resume() settles asynchronously). */
+  onUnlocked: () => void = () => {};
 
   get unlocked(): boolean {
     return this.ctx !== null && this.ctx.state === 'running';
@@ -22,8 +24,13 @@ export class AlarmSound {
       if (!Ctor) return;
       this.ctx = new Ctor();
     }
-    void this.ctx.resume();
+    void this.ctx.resume().then(() => this.onUnlocked(), () => {});
     if (this.playing) this.loop(this.playing);
+  }
+
+  /** A short chime confirming that sound works. */
+  chime(): void {
+    if (this.unlocked) this.beep(660, 0.05, 0.15);
   }
 
   play(kind: SoundKind): void {

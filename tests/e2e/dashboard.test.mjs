@@ -61,6 +61,10 @@ describe('dashboard', () => {
     assert.match((await page.textContent('[data-testid=ago]')) ?? '', /just now|1 min ago/);
     assert.ok(await page.locator('#chart canvas').count(), 'uPlot chart drawn');
     assert.ok(await page.evaluate(() => !!document.querySelector('link[rel=manifest]')));
+    // Browsers play sound only after a gesture: the page offers one, and it goes away once used.
+    assert.ok(await page.isVisible('#sound-enable'));
+    await page.click('#sound-enable');
+    await page.waitForSelector('#sound-enable', { state: 'hidden', timeout: 2000 });
     await page.context().close();
   });
 
