@@ -56,7 +56,7 @@ fn main() {
 
 fn fail(msg: &str) -> ! {
     eprintln!("\nerror: {msg}\n");
-    panic!("{msg}");
+    std::process::exit(1);
 }
 
 fn mtime(p: &Path) -> Option<SystemTime> {
@@ -78,11 +78,12 @@ fn build_frontend(out_dir: &Path) -> PathBuf {
     let frontend = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir")).join("frontend");
     if npm().arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
         fail(
-            "building the dashboard needs Node.js (20 or later) and npm, and `npm` was not found on PATH. \
-             Install Node.js (for example `apt-get install nodejs npm`, or from nodejs.org), \
+            "building the dashboard needs Node.js (20.19 or later) and npm, and `npm` was not found on PATH. \
+             Install Node.js 20.19+ with npm (nodejs.org, or your distribution if its version is recent enough), \
              or set FERROSCOUT_FRONTEND_DIST to a folder holding a built dashboard (`npm run build` in frontend/).",
         );
     }
+    check_node_version();
     let lock = frontend.join("package-lock.json");
     let installed = frontend.join("node_modules/.package-lock.json");
     let stale = match (mtime(&installed), mtime(&lock)) {
@@ -101,6 +102,19 @@ fn build_frontend(out_dir: &Path) -> PathBuf {
         .current_dir(&frontend);
     run(c, "`npm run build` in frontend/");
     out_dir.to_path_buf()
+}
+
+/// Vite needs Node.js ^20.19 or >= 22.12; an older one fails deep inside the build, so say it here.
+fn check_node_version() {
+    let Ok(out) = Command::new("node").arg("--version").output() else {
+        fail("building the dashboard needs Node.js 20.19+ (`node` was not found on PATH)");
+    };
+    let v = String::from_utf8_lossy(&out.stdout);
+    let mut parts = v.trim().trim_start_matches('v').split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if major < 20 || (major == 20 && minor < 19) || (major == 22 && minor < 12) || major == 21 {
+        fail(&format!("building the dashboard needs Node.js ^20.19 or >= 22.12, found {}", v.trim()));
+    }
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
