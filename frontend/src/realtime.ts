@@ -130,6 +130,10 @@ export class Realtime {
     });
     this.root.on('connect_error', () => this.h.onState({ kind: 'offline', reason: 'cannot reach the server' }));
     this.alarm.on('connect', () => this.subscribeAlarms());
+    this.alarm.on('disconnect', (reason: string) => {
+      // socket.io does not reconnect by itself after a server-side disconnect (e.g. a restart).
+      if (reason === 'io server disconnect') setTimeout(() => this.alarm.connect(), 5000);
+    });
     for (const s of [this.alarm, this.root]) {
       for (const kind of ['alarm', 'urgent_alarm', 'clear_alarm'] as const) {
         s.on(kind, (raw: unknown) => this.h.onAlarm(kind, toAlarm(raw)));
