@@ -1,6 +1,7 @@
 // End-to-end tests of the dashboard in headless Chromium (playwright-core) against a real server.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator } from './nightscout-emulator.mjs';
@@ -76,6 +77,23 @@ describe('dashboard', () => {
     await waitForBg(page, '6.8', 1000);
     assert.match((await page.textContent('[data-testid=delta]')) ?? '', /mmol\/L/);
     await page.context().close();
+  });
+
+  test('accessible (axe-core finds no violations) and fits a 360 px phone, in both themes', async () => {
+    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    for (const theme of ['dark', 'light']) {
+      const page = await newPage({ viewport: { width: 360, height: 800 } });
+      await page.addInitScript((t) => localStorage.setItem('ferroscout.theme', t), theme);
+      await page.goto(`${server.base}/`);
+      await waitForBg(page, '123', 5000);
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () =>
+        (await window.axe.run(document)).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      );
+      assert.deepEqual(violations, [], theme);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, `${theme}: no sideways scrolling`);
+      await page.context().close();
+    }
   });
 
   test('served under a sub-path, every request stays under it', async () => {
