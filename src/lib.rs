@@ -13,8 +13,12 @@ pub mod config;
 pub mod dashboard;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
 pub mod domain;
+/// In-memory recent data and what each write changed in it.
+pub mod engine;
 /// The error type that answers in Nightscout's `{status, message, description}` shape.
 pub mod error;
+/// socket.io: Nightscout's namespaces and the broadcaster every confirmed write reaches.
+pub mod realtime;
 /// One log line per request, keyed by route template, never by secret.
 pub mod request_log;
 /// The storage trait and its SQLite and MongoDB backends.

@@ -6,6 +6,9 @@ export interface AlarmBannerDeps {
   sound: AlarmSound;
   snoozeMins(level: number): number[];
   ack(level: number, group: string, silenceMs: number): void;
+  /** True when the server takes our acks, so a snooze reaches every dashboard. */
+  sharedSnooze(): boolean;
+  now(): number;
 }
 
 export class AlarmBanner {
@@ -14,6 +17,9 @@ export class AlarmBanner {
   private readonly message: HTMLElement;
   private readonly buttons: HTMLElement;
   private readonly soundHint: HTMLElement;
+  private readonly note: HTMLElement;
+  /** Local snoozes per group: alarms of this level or lower stay quiet here until `until`. */
+  private readonly snoozed = new Map<string, { level: number; until: number }>();
 
   constructor(
     private readonly el: HTMLElement,
@@ -23,6 +29,7 @@ export class AlarmBanner {
     this.message = el.querySelector('.alarm-message') as HTMLElement;
     this.buttons = el.querySelector('.alarm-snooze') as HTMLElement;
     this.soundHint = el.querySelector('.alarm-sound-hint') as HTMLElement;
+    this.note = document.getElementById('snooze-note') as HTMLElement;
   }
 
   get active(): AlarmEvent | null {
@@ -30,6 +37,8 @@ export class AlarmBanner {
   }
 
   show(a: AlarmEvent): void {
+    const s = this.snoozed.get(a.group);
+    if (s && s.until > this.deps.now() && a.level <= s.level) return;
     const same =
       this.current && this.current.level === a.level && this.current.group === a.group && this.current.title === a.title;
     this.current = a;
@@ -67,6 +76,12 @@ export class AlarmBanner {
     const a = this.current;
     if (!a) return;
     this.deps.ack(a.level, a.group, mins * 60_000);
+    this.snoozed.set(a.group, { level: a.level, until: this.deps.now() + mins * 60_000 });
     this.clear();
+    this.note.textContent = this.deps.sharedSnooze()
+      ? `Snoozed for ${mins} minutes on every dashboard.`
+      : `Snoozed for ${mins} minutes on this device only: sign in with the API secret to snooze for everyone.`;
+    this.note.hidden = false;
+    window.setTimeout(() => (this.note.hidden = true), 15_000);
   }
 }

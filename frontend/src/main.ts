@@ -49,6 +49,8 @@ const banner = new AlarmBanner($('alarm'), {
   sound,
   snoozeMins: (level) => (level >= 2 ? settings.alarmUrgentMins : settings.alarmWarnMins),
   ack: (level, group, ms) => realtime?.ack(level, group, ms),
+  sharedSnooze: () => realtime?.canAck ?? false,
+  now: () => Date.now(),
 });
 
 // ---- rendering ----
@@ -216,14 +218,20 @@ function startRealtime(): void {
 
 // ---- sign-in ----
 
-function askForCredential(wrong: boolean): void {
+/** Opens the sign-in dialog: `required` when the server shows nothing without a credential. */
+function askForCredential(wrong: boolean, required = true): void {
   const dlg = $<HTMLDialogElement>('auth');
-  $('signin').hidden = false;
   $('auth-error').textContent = wrong ? 'That secret or token was not accepted.' : '';
-  $('auth-why').textContent = 'This site does not show data without an API secret or access token.';
-  renderConnection({ kind: 'denied', wrongCredential: wrong });
+  $('auth-why').textContent = required
+    ? 'This site does not show data without an API secret or access token.'
+    : 'Signing in lets a snooze silence the alarm on every dashboard.';
+  if (required) renderConnection({ kind: 'denied', wrongCredential: wrong });
   if (!dlg.open) dlg.showModal();
   $('auth-input').focus();
+}
+
+function renderSignIn(): void {
+  $('signin').textContent = credential ? 'Sign out' : 'Sign in';
 }
 
 async function submitCredential(ev: Event): Promise<void> {
@@ -239,7 +247,7 @@ async function submitCredential(ev: Event): Promise<void> {
     saveCredential(store, c);
     input.value = '';
     $<HTMLDialogElement>('auth').close();
-    $('signin').hidden = true;
+    renderSignIn();
     $('auth-error').textContent = '';
     historyLoaded = false;
     void firstPaint();
@@ -289,7 +297,16 @@ function wireControls(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
     b.addEventListener('click', () => setHours(Number(b.dataset.hours)));
   }
-  $('signin').addEventListener('click', () => askForCredential(false));
+  $('signin').addEventListener('click', () => {
+    if (!credential) {
+      askForCredential(false, false);
+      return;
+    }
+    credential = null;
+    saveCredential(store, null);
+    renderSignIn();
+    void firstPaint();
+  });
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
   // Audio may start only in a user gesture. The sound prompts disappear only once the tap is
@@ -341,5 +358,6 @@ if ([3, 6, 12, 24].includes(h)) setHours(h, false);
 units = (pref('units') as Units | null) ?? 'mg/dl';
 renderUnitsToggle();
 renderConnection(connState);
+renderSignIn();
 wireControls();
 void firstPaint();

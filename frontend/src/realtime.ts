@@ -43,6 +43,8 @@ export class Realtime {
   private readonly root: Socket;
   private readonly alarm: Socket;
   private awaitingAuthorize = false;
+  /** Whether the server honours our `ack` (the `/alarm` subscribe answer's `ack`). */
+  canAck = false;
 
   constructor(
     socketPath: string,
@@ -104,7 +106,11 @@ export class Realtime {
   }
 
   private subscribeAlarms(): void {
-    this.alarm.emit('subscribe', alarmSubscribePayload(this.credential), () => {});
+    this.alarm.emit('subscribe', alarmSubscribePayload(this.credential), (ack: unknown) => {
+      const a = (ack ?? {}) as Record<string, unknown>;
+      // The web form answers `ack: <bool>`; an accessToken subscription may ack when successful.
+      this.canAck = a.ack === true || (a.ack === undefined && a.success === true && this.credential?.kind === 'token');
+    });
   }
 
   private wire(): void {

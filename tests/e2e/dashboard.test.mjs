@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator } from './nightscout-emulator.mjs';
 import {
-  ROOT, SECRET, hasSocketIo, launchBrowser, postEntries, postTreatments, realisticDay, sgv, startProxy, startServer,
+  ROOT, SECRET, SECRET_SHA1, hasSocketIo, launchBrowser, postEntries, postTreatments, realisticDay, sgv, startProxy, startServer,
 } from './harness.mjs';
 
 let browser;
@@ -29,7 +29,13 @@ async function bgText(page) {
 }
 
 async function waitForBg(page, text, timeout) {
-  await page.waitForFunction((t) => document.querySelector('[data-testid=bg]')?.textContent?.trim() === t, text, { timeout });
+  try {
+    await page.waitForFunction((t) => document.querySelector('[data-testid=bg]')?.textContent?.trim() === t, text, { timeout });
+  } catch (e) {
+    const shown = await bgText(page).catch(() => '?');
+    const conn = await page.textContent('#conn').catch(() => '?');
+    throw new Error(`expected the reading ${text} within ${timeout} ms; the page shows ${shown} (${conn})`, { cause: e });
+  }
 }
 
 describe('dashboard', () => {
@@ -151,7 +157,7 @@ function realtimeSuite(name, open) {
     test('after a dropped connection it reconnects and catches up on what it missed', async (t) => {
       if (!env.ok || !env.drop) return t.skip(env.why ?? 'no way to drop connections here');
       const page = await newPage();
-      await page.goto(env.pageUrl);
+      await page.goto(env.dropPageUrl ?? env.pageUrl);
       await page.waitForFunction(() => document.querySelector('#conn')?.dataset.transport === 'websocket', null, { timeout: 5000 });
       env.drop();
       await postEntries(env.postBase, [sgv(163, Date.now(), 'FortyFiveUp')]);
@@ -163,7 +169,9 @@ function realtimeSuite(name, open) {
 
     test('a low reading raises the alarm banner, and a snooze clears it on every dashboard', async (t) => {
       if (!env.ok) return t.skip(env.why);
+      // Acks are honoured for callers with the `notifications:*:ack` permission: `a` signs in, `b` does not.
       const a = await newPage();
+      await a.addInitScript((hash) => localStorage.setItem('ferroscout.credential', JSON.stringify({ kind: 'secret', hash })), SECRET_SHA1);
       const b = await newPage();
       for (const p of [a, b]) {
         await p.goto(env.pageUrl);
@@ -174,6 +182,7 @@ function realtimeSuite(name, open) {
       assert.match((await a.textContent('#alarm .alarm-title')) ?? '', /low/i);
       await a.click('#alarm .alarm-snooze button');
       await b.waitForSelector('#alarm', { state: 'hidden', timeout: 5000 });
+      assert.match((await a.textContent('#snooze-note')) ?? '', /every dashboard/);
       await postEntries(env.postBase, [sgv(120, Date.now() + 1000, 'Flat')]);
       await a.context().close();
       await b.context().close();
@@ -204,14 +213,18 @@ realtimeSuite('realtime against ferroscout', async () => {
   const server = await startServer();
   const ok = await hasSocketIo(server.base);
   const proxy = await startProxy(server.base, { prefix: '/dante/', blockWebSocket: true });
+  const passThrough = await startProxy(server.base);
   return {
     ok,
+    dropPageUrl: passThrough.url,
+    drop: () => passThrough.drop(),
     why: 'the server has no socket.io yet (realtime not merged)',
     pageUrl: `${server.base}/`,
     postBase: server.base,
     blockedUrl: proxy.url,
     async stop() {
       await proxy.stop();
+      await passThrough.stop();
       await server.stop();
     },
   };

@@ -99,7 +99,10 @@ export async function startProxy(target, { prefix = '/', blockWebSocket = false 
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
+  const tunnels = new Set();
   server.on('upgrade', (req, socket, head) => {
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
     const p = strip(req.url);
     if (blockWebSocket || p === null) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -120,6 +123,11 @@ export async function startProxy(target, { prefix = '/', blockWebSocket = false 
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
+    /** Cuts every connection through the proxy, as a network drop would. */
+    drop() {
+      for (const s of tunnels) s.destroy();
+      server.closeAllConnections?.();
+    },
     stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
   };
 }
