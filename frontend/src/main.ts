@@ -40,6 +40,7 @@ let hours = 3;
 let credential: Credential | null = loadCredential(store);
 let realtime: Realtime | null = null;
 let historyLoaded = false;
+let credentialRejected = false;
 let lastAnnounced = 0;
 let connState: ConnectionState = { kind: 'connecting' };
 
@@ -181,9 +182,20 @@ async function firstPaint(): Promise<void> {
     renderUnitsToggle();
     if (pref('hours') === null && [3, 6, 12, 24].includes(settings.focusHours)) setHours(settings.focusHours, false);
     ingest({ delta: true, sgvs: Array.isArray(sgvs) ? sgvs : [] });
+    if (credentialRejected) askForCredential(true, false);
+    credentialRejected = false;
   } catch (e) {
     if (e instanceof Unauthorized) {
-      askForCredential(credential !== null);
+      if (credential) {
+        // The saved secret no longer works (API_SECRET changed?): forget it, try as a visitor.
+        credential = null;
+        credentialRejected = true;
+        saveCredential(store, null);
+        renderSignIn();
+        return firstPaint();
+      }
+      askForCredential(credentialRejected);
+      credentialRejected = false;
       return;
     }
     renderConnection({ kind: 'offline', reason: 'cannot reach the server' });

@@ -102,6 +102,22 @@ describe('dashboard', () => {
     }
   });
 
+  test('a saved secret that no longer works is forgotten: the page says so and shows public data', async () => {
+    const page = await newPage();
+    await page.addInitScript(() => {
+      if (!sessionStorage.getItem('seeded')) {
+        sessionStorage.setItem('seeded', '1');
+        localStorage.setItem('ferroscout.credential', JSON.stringify({ kind: 'secret', hash: '0'.repeat(40) }));
+      }
+    });
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, '123', 12_000);
+    await page.waitForSelector('dialog#auth[open]', { timeout: 5000 });
+    assert.match((await page.textContent('#auth-error')) ?? '', /not accepted/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('ferroscout.credential')), null);
+    await page.context().close();
+  });
+
   test('served under a sub-path, every request stays under it', async () => {
     const proxy = await startProxy(server.base, { prefix: '/dante/' });
     try {
