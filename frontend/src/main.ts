@@ -12,6 +12,7 @@ import { errorCode, errorMeaning, isCgmError } from './errorcodes';
 import { type ConnectionState, Realtime } from './realtime';
 import { DEFAULT_SETTINGS, type Settings, settingsFromStatus } from './settings';
 import { AlarmSound } from './sound';
+import { ScreenWakeLock } from './wake-lock';
 import { computeStats, rangeClass } from './stats';
 import { minutesAgo, staleness, timeAgoText } from './timeago';
 import { type Units, formatBg, unitsLabel } from './units';
@@ -319,6 +320,12 @@ function wireControls(): void {
     renderSignIn();
     void firstPaint();
   });
+  if (ScreenWakeLock.supported()) {
+    const wake = $('wake');
+    const lock = new ScreenWakeLock((held) => wake.setAttribute('aria-pressed', String(held)));
+    wake.hidden = false;
+    wake.addEventListener('click', () => void lock.toggle());
+  }
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
   // Audio may start only in a user gesture. The sound prompts disappear only once the tap is
