@@ -42,16 +42,11 @@ pub fn router(state: AppState) -> Router {
     let socket_io = state.realtime.layer.clone();
     Router::new()
         .merge(crate::api::router())
-        .route("/", axum::routing::get(index))
+        .merge(crate::dashboard::router())
         .layer(axum::middleware::from_fn(crate::request_log::log_request))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(socket_io)
         .with_state(state)
-}
-
-/// The dashboard comes with its own issue; until then the root page says where the API is.
-async fn index() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("../frontend/index.html"))
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to 10 s).
