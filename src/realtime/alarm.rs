@@ -151,9 +151,12 @@ struct Subscribe {
 #[derive(Debug, Clone, Copy)]
 struct MayAck;
 
-pub async fn on_connect(s: SocketRef) {
+/// Registers the event handlers; runs as connect middleware, before the client is told it is
+/// connected, so its first event (sent right after) always finds its handler.
+pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
     s.on("ack", ack);
+    Ok(())
 }
 
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, TransportType};
 use tokio::sync::{Notify, watch};
@@ -77,9 +78,9 @@ impl Realtime {
             .ping_timeout(Duration::from_secs(20))
             .max_payload(10_000_000)
             .build_layer();
-        io.ns("/", root::on_connect);
-        io.ns("/alarm", alarm::on_connect);
-        io.ns("/storage", storage::on_connect);
+        io.ns("/", connected.with(root::register));
+        io.ns("/alarm", connected.with(alarm::register));
+        io.ns("/storage", connected.with(storage::register));
         tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
         tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
         tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
@@ -145,6 +146,10 @@ async fn broadcast(
         colls.clear();
     }
 }
+
+/// Everything happens in the `register` middlewares (socketioxide spawns async connect handlers
+/// only after the connect packet is sent, which would race the client's first event).
+async fn connected() {}
 
 impl Ctx {
     /// Waits (a few seconds at most) until the snapshot reflects every write confirmed so far,
