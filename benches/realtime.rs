@@ -5,6 +5,7 @@
 //!
 //!   cargo bench --bench realtime                        # 1,000 dashboards, 20% polling
 //!   BENCH_CLIENTS=200 BENCH_POLLING_PCT=50 BENCH_POSTS=30 BENCH_RATE=5 cargo bench --bench realtime
+//!   BENCH_HISTORY=0 cargo bench --bench realtime          # readings stored before (default 288, a day)
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -179,7 +180,7 @@ async fn run(clients: usize, polling: usize, posts: usize, rate: u64) {
     let base = format!("http://127.0.0.1:{port}");
     // A day of history, so the full payload each dashboard gets is realistic (288 readings).
     let now = chrono_now_ms();
-    let history: Vec<serde_json::Value> = (1..=288)
+    let history: Vec<serde_json::Value> = (1..=env_num("BENCH_HISTORY", 288) as i64)
         .map(|i| serde_json::json!({"type": "sgv", "sgv": 100 + (i % 80), "date": now - i * 300_000, "direction": "Flat", "device": "bench"}))
         .collect();
     http.post(format!("{base}/api/v1/entries"))
