@@ -7,13 +7,25 @@ pub mod api;
 pub mod app;
 /// Credentials, roles and Shiro-style permissions.
 pub mod auth;
+/// Sub-path hosting: `BASE_PATH` stripped before routing.
+pub mod base_path;
 /// Configuration read once from Nightscout's environment variable names.
 pub mod config;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
 pub mod domain;
 /// The error type that answers in Nightscout's `{status, message, description}` shape.
 pub mod error;
+/// `GET /health`, the probe answered even over plain http.
+pub mod health;
+/// Forced https (307) and security headers (HSTS, helmet's defaults) around the whole service.
+pub mod https;
 /// One log line per request, keyed by route template, never by secret.
 pub mod request_log;
+/// The connection loop: plain and TLS listeners, HTTP/1.1 with upgrades, draining on shutdown.
+pub mod server;
+/// Ctrl-C/SIGTERM and the shared "shutting down" handle.
+pub mod shutdown;
 /// The storage trait and its SQLite and MongoDB backends.
 pub mod store;
+/// Native TLS with rustls from `SSL_CERT`/`SSL_KEY`/`SSL_CA`, reloaded without restart.
+pub mod tls;

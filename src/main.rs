@@ -1,8 +1,6 @@
 //! `ferroscout`: serve the Nightscout-compatible API (and, later, the dashboard).
 
-use std::net::SocketAddr;
-
-use ferroscout::app::{AppState, serve};
+use ferroscout::app::{AppState, Listeners, serve_listeners};
 use ferroscout::config::Config;
 use tracing_subscriber::EnvFilter;
 
@@ -33,43 +31,48 @@ async fn main() {
         None => tracing::info!(path = %config.sqlite_path().display(), "storage: embedded sqlite"),
     }
     let host = config.hostname.clone().unwrap_or_else(|| "0.0.0.0".into());
-    let addr = format!("{host}:{}", config.port);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("ferroscout: cannot listen on {addr}: {e}");
-            std::process::exit(1);
+    let main = bind(&host, config.port).await;
+    let redirect = match (config.tls.is_some(), config.http_redirect_port) {
+        (true, Some(port)) => Some(bind(&host, port).await),
+        (false, Some(_)) => {
+            tracing::warn!(
+                "FERROSCOUT_HTTP_PORT is ignored: it is the redirect-only listener used with SSL_CERT/SSL_KEY"
+            );
+            None
         }
+        _ => None,
     };
-    let local: SocketAddr = listener.local_addr().unwrap_or_else(|_| ([0, 0, 0, 0], config.port).into());
-    tracing::info!("listening on http://{local}");
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let base = config.base_path.clone().unwrap_or_default();
+    if let Ok(local) = main.local_addr() {
+        tracing::info!("listening on {scheme}://{local}{base}/");
+    }
+    if let Some(Ok(local)) = redirect.as_ref().map(|l| l.local_addr()) {
+        tracing::info!("redirecting plain http on {local} to https");
+    }
+    match (config.insecure_use_http, config.tls.is_some()) {
+        (true, _) => tracing::warn!("INSECURE_USE_HTTP is on: plain-http requests are served, no HSTS"),
+        (false, false) => tracing::info!(
+            "https is forced for requests a proxy marks as plain http (X-Forwarded-Proto, x-arr-ssl); \
+             direct requests are served as they come, since no SSL_CERT/SSL_KEY is set"
+        ),
+        (false, true) => {}
+    }
     let state = AppState::new(config, store);
-    if let Err(e) = serve(listener, state, shutdown_signal()).await {
+    if let Err(e) = serve_listeners(Listeners { main, redirect }, state, ferroscout::shutdown::signal()).await {
         eprintln!("ferroscout: server error: {e}");
         std::process::exit(1);
     }
     tracing::info!("stopped");
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+async fn bind(host: &str, port: u16) -> tokio::net::TcpListener {
+    let addr = format!("{host}:{port}");
+    match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ferroscout: cannot listen on {addr}: {e}");
+            std::process::exit(1);
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
-    tracing::info!("shutting down");
 }
