@@ -19,7 +19,8 @@ fn no_follow() -> Client {
 async fn the_api_answers_under_the_base_path_with_extensions_and_writes() {
     let app = spawn(&[("BASE_PATH", "/dante/")]).await;
     let ms = now_ms() - 60_000;
-    let res = app.authed(Method::POST, "/dante/api/v1/entries").json(&json!([xdrip_reading(ms, 140)])).send().await.unwrap();
+    let res =
+        app.authed(Method::POST, "/dante/api/v1/entries").json(&json!([xdrip_reading(ms, 140)])).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let list = app.get_json("/dante/api/v1/entries.json?count=5").await;
     assert_eq!(list[0]["sgv"], 140);

@@ -71,8 +71,9 @@ async fn proxy_header_variants_are_read_like_a_trusting_express_but_case_insensi
         let res = send(&app, Method::GET, "/api/v1/status.json", &[("x-forwarded-proto", proto)]).await;
         assert_eq!(res.status(), 307, "X-Forwarded-Proto: {proto}");
     }
-    let rfc = send(&app, Method::GET, "/api/v1/status.json", &[("forwarded", "for=10.0.0.1;proto=http;host=ns.example.org")])
-        .await;
+    let rfc =
+        send(&app, Method::GET, "/api/v1/status.json", &[("forwarded", "for=10.0.0.1;proto=http;host=ns.example.org")])
+            .await;
     assert_eq!(rfc.status(), 307);
     let rfc = send(&app, Method::GET, "/api/v1/status.json", &[("forwarded", "for=10.0.0.1;proto=https")]).await;
     assert_eq!(rfc.status(), 200);
