@@ -17,6 +17,8 @@ pub mod domain;
 pub mod error;
 /// `GET /health`, the probe answered even over plain http.
 pub mod health;
+/// `ferroscout healthcheck`: the Docker HEALTHCHECK probe of the local server.
+pub mod healthcheck;
 /// Forced https (307) and security headers (HSTS, helmet's defaults) around the whole service.
 pub mod https;
 /// One log line per request, keyed by route template, never by secret.

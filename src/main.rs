@@ -6,6 +6,9 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        healthcheck().await;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -72,6 +75,24 @@ async fn bind(host: &str, port: u16) -> tokio::net::TcpListener {
         Ok(l) => l,
         Err(e) => {
             eprintln!("ferroscout: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `ferroscout healthcheck` (Docker HEALTHCHECK): exit 0 if the local server answers /health.
+async fn healthcheck() -> ! {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ferroscout healthcheck: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    match ferroscout::healthcheck::probe(&config).await {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("ferroscout healthcheck: unhealthy: {e}");
             std::process::exit(1);
         }
     }

@@ -49,6 +49,7 @@ fn client_for(pem: &Pem, addr: SocketAddr, follow: bool) -> Client {
 }
 
 struct TlsApp {
+    files: TlsFiles,
     https: SocketAddr,
     http: SocketAddr,
     pem: Pem,
@@ -82,7 +83,7 @@ impl TlsApp {
         let task = tokio::spawn(serve_listeners(Listeners { main, redirect: Some(plain) }, state, async move {
             let _ = rx.await;
         }));
-        TlsApp { https, http, pem, stop: Some(tx), task }
+        TlsApp { files, https, http, pem, stop: Some(tx), task }
     }
 
     fn https_url(&self, path: &str) -> String {
@@ -236,4 +237,34 @@ async fn a_renewed_certificate_is_served_to_new_connections_without_a_restart() 
     assert_eq!(client_for(&new, addr, false).get(&url).send().await.unwrap().status(), 200);
     stop.trigger();
     server.await.unwrap();
+}
+
+/// Runs `ferroscout healthcheck` with these variables; true if it exits 0.
+fn healthcheck(vars: &[(&str, String)]) -> bool {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ferroscout"));
+    cmd.arg("healthcheck").env_clear().env("HOSTNAME", "127.0.0.1");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.stderr(std::process::Stdio::null()).status().unwrap().success()
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_probes_the_tls_port_or_the_plain_one() {
+    let app = TlsApp::spawn(&[]).await;
+    let cert = ("SSL_CERT", app.files.cert.display().to_string());
+    let key = ("SSL_KEY", app.files.key.display().to_string());
+    let https_port = ("PORT", app.https.port().to_string());
+    let (a, b, c) = (cert.clone(), key.clone(), https_port.clone());
+    assert!(tokio::task::spawn_blocking(move || healthcheck(&[a, b, c])).await.unwrap());
+    let plain = ("FERROSCOUT_HTTP_PORT", app.http.port().to_string());
+    let (a, b) = (cert.clone(), key.clone());
+    assert!(tokio::task::spawn_blocking(move || healthcheck(&[a, b, ("PORT", "1".into()), plain])).await.unwrap());
+    let plain_server = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let port = plain_server.base.rsplit(':').next().unwrap().to_owned();
+    assert!(tokio::task::spawn_blocking(move || healthcheck(&[("PORT", port)])).await.unwrap());
+    drop(app);
+    plain_server.stop().await;
+    let unused = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port().to_string();
+    assert!(!tokio::task::spawn_blocking(move || healthcheck(&[("PORT", unused)])).await.unwrap());
 }
