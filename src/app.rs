@@ -34,9 +34,9 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route(crate::https::HEALTH_PATH, axum::routing::get(crate::health::health))
         .merge(crate::api::router())
         .route("/", axum::routing::get(index))
-        .route(crate::https::HEALTH_PATH, axum::routing::get(crate::health::health))
         .layer(axum::middleware::from_fn(crate::request_log::log_request))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
