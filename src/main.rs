@@ -53,7 +53,7 @@ async fn main() {
     if let Some(Ok(local)) = redirect.as_ref().map(|l| l.local_addr()) {
         tracing::info!("redirecting plain http on {local} to https");
     }
-    match (config.insecure_use_http, config.tls.is_some()) {
+    match (config.insecure_use_http, config.tls.is_some() || config.on_azure_app_service) {
         (true, _) => tracing::warn!("INSECURE_USE_HTTP is on: plain-http requests are served, no HSTS"),
         (false, false) => tracing::info!(
             "https is forced for requests a proxy marks as plain http (X-Forwarded-Proto, x-arr-ssl); \
@@ -70,7 +70,12 @@ async fn main() {
 }
 
 async fn bind(host: &str, port: u16) -> tokio::net::TcpListener {
-    let addr = format!("{host}:{port}");
+    // An IPv6 literal such as `::` needs brackets before the port.
+    let addr = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
     match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
