@@ -268,3 +268,51 @@ async fn the_healthcheck_command_probes_the_tls_port_or_the_plain_one() {
     let unused = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port().to_string();
     assert!(!tokio::task::spawn_blocking(move || healthcheck(&[("PORT", unused)])).await.unwrap());
 }
+
+#[tokio::test]
+async fn ssl_ca_intermediates_are_sent_so_clients_trusting_only_the_root_connect() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let ca_params = |name: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name.push(DnType::CommonName, name);
+        p
+    };
+    let root = CertifiedIssuer::self_signed(ca_params("Test Root"), KeyPair::generate().unwrap()).unwrap();
+    let intermediate =
+        CertifiedIssuer::signed_by(ca_params("Test Intermediate"), KeyPair::generate().unwrap(), &root).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf =
+        CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&leaf_key, &intermediate).unwrap();
+
+    let dir = std::env::temp_dir().join(unique("ferroscout_tls_chain"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key, ca) = (dir.join("leaf.pem"), dir.join("key.pem"), dir.join("ca.pem"));
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&ca, intermediate.pem()).unwrap();
+    let root_only = Pem { cert: root.pem(), key: String::new() };
+
+    for (with_ca, expect_ok) in [(false, false), (true, true)] {
+        let files = TlsFiles { cert: cert.clone(), key: key.clone(), ca: with_ca.then(|| ca.clone()) };
+        let tls = ferroscout::tls::Tls::load(&files).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let env: HashMap<String, String> =
+            HashMap::from([("FERROSCOUT_DATA_DIR".into(), dir.join("data").display().to_string())]);
+        let config = Config::from_lookup(&move |k| env.get(k).cloned()).unwrap();
+        let store = ferroscout::store::open(&config).await.unwrap();
+        let stop = Shutdown::new();
+        let endpoint = ferroscout::server::Endpoint { listener, tls: Some(tls.acceptor()) };
+        let server = tokio::spawn(ferroscout::server::run(
+            endpoint,
+            ferroscout::app::service(AppState::new(config, store)),
+            stop.clone(),
+        ));
+        let res =
+            client_for(&root_only, addr, false).get(format!("https://localhost:{}/health", addr.port())).send().await;
+        assert_eq!(res.is_ok(), expect_ok, "SSL_CA set: {with_ca}");
+        stop.trigger();
+        server.await.unwrap();
+    }
+}
