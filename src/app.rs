@@ -10,9 +10,10 @@ use tower::Layer;
 
 use crate::auth::Authority;
 use crate::config::Config;
+use crate::realtime::Realtime;
 use crate::server::Endpoint;
 use crate::shutdown::Shutdown;
-use crate::store::Store;
+use crate::store::{NotifyingStore, Store};
 
 /// Everything a handler needs, passed explicitly.
 #[derive(Clone)]
@@ -20,25 +21,32 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub auth: Arc<Authority>,
-    /// Triggered when the server starts shutting down (see `shutdown.rs`).
-    pub shutdown: Shutdown,
+    pub realtime: Realtime,
 }
 
 impl AppState {
+    /// Wraps `store` so every confirmed write reaches the realtime broadcaster, and starts it.
+    /// Needs a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
         let auth = Arc::new(Authority::new(&config));
-        AppState { config: Arc::new(config), store, auth, shutdown: Shutdown::new() }
+        let config = Arc::new(config);
+        let (store, feed) = NotifyingStore::new(store);
+        let store: Arc<dyn Store> = Arc::new(store);
+        let realtime = Realtime::start(config.clone(), store.clone(), auth.clone(), feed);
+        AppState { config, store, auth, realtime }
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let socket_io = state.realtime.layer.clone();
     Router::new()
         .route(crate::https::HEALTH_PATH, axum::routing::get(crate::health::health))
         .merge(crate::api::router())
         .route("/", axum::routing::get(index))
         .layer(axum::middleware::from_fn(crate::request_log::log_request))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(socket_io)
         .with_state(state)
 }
 
@@ -99,9 +107,10 @@ pub async fn serve(
     serve_listeners(Listeners { main: listener, redirect: None }, state, shutdown).await
 }
 
-/// Serves until `shutdown` resolves; then stops accepting, triggers `state.shutdown` (so realtime
-/// can close its sockets), lets in-flight requests finish for up to [`crate::shutdown::GRACE`]
-/// and returns. Fails at once if the TLS files cannot be loaded.
+/// Serves until `shutdown` resolves; then closes every socket.io session (so clients reconnect,
+/// to another instance or to us after a restart), stops accepting, lets in-flight requests
+/// finish for up to [`crate::shutdown::GRACE`] and returns. Fails at once if the TLS files cannot
+/// be loaded.
 pub async fn serve_listeners(
     listeners: Listeners,
     state: AppState,
@@ -111,7 +120,8 @@ pub async fn serve_listeners(
         Some(files) => Some(crate::tls::Tls::load(files).map_err(std::io::Error::other)?),
         None => None,
     };
-    let stop = state.shutdown.clone();
+    let stop = Shutdown::new();
+    let io = state.realtime.io.clone();
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(tls) = &tls {
@@ -122,12 +132,14 @@ pub async fn serve_listeners(
     if let Some(listener) = listeners.redirect {
         tasks.spawn(crate::server::run(Endpoint { listener, tls: None }, app, stop.clone()));
     }
-    let trigger = stop.clone();
     tasks.spawn(async move {
-        tokio::select! {
-            _ = shutdown => trigger.trigger(),
-            _ = trigger.wait() => {}
+        shutdown.await;
+        // socket.io first, while its connections are still open, so every client (polling ones
+        // too) gets a server disconnect and reconnects; then the listeners stop and drain.
+        if tokio::time::timeout(crate::shutdown::GRACE, io.close()).await.is_err() {
+            tracing::warn!("socket.io sessions did not all close within the grace period");
         }
+        stop.trigger();
     });
     while tasks.join_next().await.is_some() {}
     Ok(())

@@ -13,6 +13,8 @@ pub mod base_path;
 pub mod config;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
 pub mod domain;
+/// In-memory recent data and what each write changed in it.
+pub mod engine;
 /// The error type that answers in Nightscout's `{status, message, description}` shape.
 pub mod error;
 /// `GET /health`, the probe answered even over plain http.
@@ -21,11 +23,13 @@ pub mod health;
 pub mod healthcheck;
 /// Forced https (307) and security headers (HSTS, helmet's defaults) around the whole service.
 pub mod https;
+/// socket.io: Nightscout's namespaces and the broadcaster every confirmed write reaches.
+pub mod realtime;
 /// One log line per request, keyed by route template, never by secret.
 pub mod request_log;
 /// The connection loop: plain and TLS listeners, HTTP/1.1 with upgrades, draining on shutdown.
 pub mod server;
-/// Ctrl-C/SIGTERM and the shared "shutting down" handle.
+/// Ctrl-C/SIGTERM, the "shutting down" flag and the grace period.
 pub mod shutdown;
 /// The storage trait and its SQLite and MongoDB backends.
 pub mod store;

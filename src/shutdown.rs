@@ -1,6 +1,5 @@
-//! Clean shutdown: the process signals (Ctrl-C, SIGTERM from Docker, App Service, systemd) and a
-//! [`Shutdown`] handle that parts of the app can wait on (e.g. realtime closes its sockets so
-//! clients reconnect elsewhere).
+//! Clean shutdown: the process signals (Ctrl-C, SIGTERM from Docker, App Service, systemd) and the
+//! [`Shutdown`] flag `app::serve_listeners` raises for its listeners, connections and TLS watcher.
 
 use std::time::Duration;
 

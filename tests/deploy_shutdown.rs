@@ -86,28 +86,6 @@ async fn idle_keep_alive_connections_are_closed_and_new_ones_refused_on_shutdown
     assert!(client.get(format!("http://{addr}/health")).send().await.is_err(), "nothing is accepted any more");
 }
 
-#[tokio::test]
-async fn the_shutdown_handle_is_triggered_for_the_rest_of_the_app() {
-    // Realtime waits on `state.shutdown` to close its sockets; serve() must trigger it.
-    let config = ferroscout::config::Config::from_lookup(&|k| match k {
-        "FERROSCOUT_DATA_DIR" => Some(std::env::temp_dir().join(unique("ferroscout_sd")).display().to_string()),
-        _ => None,
-    })
-    .unwrap();
-    let store = ferroscout::store::open(&config).await.unwrap();
-    let state = ferroscout::app::AppState::new(config, store);
-    let handle = state.shutdown.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ferroscout::app::serve(listener, state, async move {
-        let _ = rx.await;
-    }));
-    assert!(!handle.is_triggered());
-    tx.send(()).unwrap();
-    handle.wait().await;
-    server.await.unwrap().unwrap();
-}
-
 #[cfg(unix)]
 #[tokio::test]
 async fn the_binary_exits_cleanly_on_sigterm() {

@@ -10,7 +10,7 @@ pub mod body;
 pub mod caller;
 pub mod format;
 pub mod query_string;
-mod v1;
+pub(crate) mod v1;
 
 /// `/api/versions`, `/api/v1/*`, and `/api/v2/*` (which re-mounts v1, as Nightscout's does).
 pub fn router() -> Router<AppState> {

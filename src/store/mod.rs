@@ -11,10 +11,12 @@ use crate::domain::filter::{Filter, Query};
 mod mongo;
 mod mongo_bson;
 mod mongo_filter;
+mod notify;
 mod sqlite;
 mod sqlite_sql;
 
 pub use mongo::MongoStore;
+pub use notify::{Change, ChangeFeed, NotifyingStore};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in a store.

@@ -172,3 +172,34 @@ test('over native TLS, socket.io-client connects with wss and plain-http polling
   assert.equal(socket.io.engine.transport.name, 'websocket');
   socket.close();
 });
+
+test('on SIGTERM the server closes socket.io sessions so clients reconnect elsewhere, and exits 0', async (t) => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = await startServer({ PORT: String(port) }, base);
+  if (!(await hasSocketIo(base))) return t.skip('this build has no socket.io yet');
+  const opts = { reconnection: true, reconnectionDelay: 60_000 };
+  const sockets = [
+    await connect(base, { ...opts, transports: ['websocket'] }),
+    await connect(base, { ...opts, transports: ['polling'] }),
+  ];
+  const seen = sockets.map(
+    (s) =>
+      new Promise((resolve) =>
+        s.on('disconnect', (reason) => {
+          const willReconnect = s.active;
+          s.close();
+          resolve({ reason, willReconnect });
+        }),
+      ),
+  );
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.kill('SIGTERM');
+  // The transport is closed (not a socket.io-level "io server disconnect", after which clients
+  // would stay away), so socket.io-client reconnects by itself: to another instance or to us.
+  for (const { reason, willReconnect } of await Promise.all(seen)) {
+    assert.match(reason, /^transport (close|error)$/);
+    assert.equal(willReconnect, true);
+  }
+  assert.deepEqual(await exited, { code: 0, signal: null });
+});

@@ -7,7 +7,7 @@ use crate::app::AppState;
 mod count;
 mod entries;
 mod list;
-mod status;
+pub(crate) mod status;
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(entries::router()).merge(status::router()).merge(count::router())

@@ -1,0 +1,107 @@
+//! Namespace `/` (`lib/server/websocket.js`, spec 5.2): `authorize`, the full and delta
+//! `dataUpdate`, `loadRetro`, the watcher count, and the write events.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+
+use super::{Ctx, DATA_RECEIVERS, db_events};
+use crate::auth::{Caller, Credentials};
+
+/// What an authorized socket may do, kept on the socket.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Perms {
+    pub read: bool,
+    pub write: bool,
+    pub write_treatment: bool,
+}
+
+impl Perms {
+    pub fn of(c: &Caller) -> Perms {
+        Perms {
+            read: c.can("api:*:read"),
+            write: c.can("api:*:create,update,delete"),
+            write_treatment: c.can("api:treatments:create,update,delete"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Authorize {
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    status: Option<Value>,
+}
+
+pub async fn on_connect(s: SocketRef, State(ctx): State<Ctx>) {
+    ctx.clients_changed.notify_one();
+    s.on("authorize", authorize);
+    s.on("loadRetro", load_retro);
+    s.on("dbAdd", db_events::db_add);
+    s.on("dbUpdate", db_events::db_update);
+    s.on("dbUpdateUnset", db_events::db_update_unset);
+    s.on("dbRemove", db_events::db_remove);
+    s.on("nsping", |ack: AckSender, TryData(d): TryData<Value>| async move {
+        let mills = d.ok().and_then(|d| d.get("mills").cloned()).unwrap_or(Value::Null);
+        let _ = ack.send(&json!({"result": "pong", "mills": crate::domain::time::now_ms(), "sent": mills}));
+    });
+    s.on_disconnect(|State(ctx): State<Ctx>| async move { ctx.clients_changed.notify_one() });
+}
+
+/// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).
+pub fn client_ip(s: &SocketRef) -> std::net::IpAddr {
+    crate::api::caller::client_ip(s.req_parts())
+}
+
+/// Resolves credentials; `None` when some were given and none is valid.
+pub async fn resolve(ctx: &Ctx, s: &SocketRef, secret: Option<String>, token: Option<String>) -> Option<Caller> {
+    let creds =
+        Credentials { secret: secret.filter(|v| !v.is_empty()), token: token.filter(|v| !v.is_empty()), bearer: None };
+    ctx.auth.resolve(&creds, client_ip(s)).await.ok()
+}
+
+async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+    let msg: Authorize = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let Some(caller) = resolve(&ctx, &s, msg.secret, msg.token).await else {
+        // Nightscout: a failed authorize disconnects without an ack.
+        let _ = s.disconnect();
+        return;
+    };
+    let perms = Perms::of(&caller);
+    s.extensions.insert(perms);
+    let _ = s.emit("connected", &());
+    if perms.read {
+        ctx.caught_up().await;
+        let _guard = ctx.publish.lock().await;
+        s.join(DATA_RECEIVERS);
+        let snap = ctx.engine.snapshot();
+        if msg.status.as_ref().is_some_and(truthy) {
+            let mut full = snap.full().clone();
+            full["status"] = crate::api::v1::status::status_json(&ctx.config, ctx.store.backend());
+            let _ = s.emit("dataUpdate", &full);
+        } else {
+            let _ = s.emit("dataUpdate", snap.full());
+        }
+    }
+    let _ = ack.send(&json!({"read": perms.read, "write": perms.write, "write_treatment": perms.write_treatment}));
+}
+
+fn truthy(v: &Value) -> bool {
+    !matches!(v, Value::Null | Value::Bool(false)) && v != &json!(0) && v != &json!("")
+}
+
+/// `loadRetro`: the devicestatus in memory, as `retroUpdate`.
+async fn load_retro(s: SocketRef, State(ctx): State<Ctx>, ack: AckSender) {
+    if !s.extensions.get::<Perms>().is_some_and(|p| p.read) {
+        let _ = ack.send(&json!({"result": "Not authorized"}));
+        return;
+    }
+    let snap = ctx.engine.snapshot();
+    let ds: Vec<Value> =
+        snap.devicestatus.iter().map(|d| Value::Object(crate::engine::runtime::devicestatus(d))).collect();
+    let _ = s.emit("retroUpdate", &json!({"devicestatus": ds}));
+    let _ = ack.send(&json!({"result": "success"}));
+}
