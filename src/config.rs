@@ -103,6 +103,10 @@ pub struct Config {
     pub theme: String,
     pub language: String,
     pub base_url: String,
+    /// `PREDICTIONS_MAX_SIZE`: OpenAPS `predBGs` arrays are cut to this length (0 = no cut).
+    pub predictions_max_size: usize,
+    /// `DBSIZE_MAX` in MiB (default 496), for the `dbsize` property.
+    pub dbsize_max_mib: f64,
     /// `INSECURE_USE_HTTP`: true turns off the https redirect and HSTS.
     pub insecure_use_http: bool,
     pub hsts: Hsts,
@@ -317,6 +321,12 @@ impl Config {
             theme: env.get("THEME").unwrap_or_else(|| "default".into()),
             language: env.get("LANGUAGE").unwrap_or_else(|| "en".into()),
             base_url: env.get("BASE_URL").unwrap_or_default(),
+            predictions_max_size: env.get("PREDICTIONS_MAX_SIZE").and_then(|v| v.parse().ok()).unwrap_or(288),
+            dbsize_max_mib: env
+                .get("DBSIZE_MAX")
+                .and_then(|v| v.parse().ok())
+                .filter(|x: &f64| *x > 0.0)
+                .unwrap_or(496.0),
             insecure_use_http: env.flag("INSECURE_USE_HTTP", false),
             hsts: Hsts {
                 enabled: env.flag("SECURE_HSTS_HEADER", true),
@@ -343,7 +353,7 @@ impl Config {
 fn thresholds(units: Units, high: f64, top: f64, bottom: f64, low: f64) -> Thresholds {
     let (mut high, mut top, mut bottom, mut low) = (high, top, bottom, low);
     if units == Units::Mmol && high < 50.0 {
-        let c = |x: f64| (x * MMOL_TO_MGDL).round();
+        let c = crate::domain::glucose::mmol_to_mgdl;
         (high, top, bottom, low) = (c(high), c(top), c(bottom), c(low));
     }
     if bottom >= top {

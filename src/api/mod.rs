@@ -9,8 +9,11 @@ use crate::error::ApiError;
 pub mod body;
 pub mod caller;
 pub mod format;
+mod pebble;
 pub mod query_string;
+mod snapshot;
 pub(crate) mod v1;
+mod v2;
 
 /// `/api/versions`, `/api/v1/*`, and `/api/v2/*` (which re-mounts v1, as Nightscout's does).
 pub fn router() -> Router<AppState> {
@@ -18,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/versions", get(versions))
         .nest("/api/v1", v1::router())
         .nest("/api/v2", v1::router())
+        .merge(v2::router())
+        .merge(pebble::router())
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .route("/api/v2/{*rest}", axum::routing::any(not_found))
 }

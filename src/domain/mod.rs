@@ -42,11 +42,25 @@ impl Collection {
     }
 }
 
+/// Devicestatus: `created_at` and OpenAPS prediction truncation.
+pub mod devicestatus;
+/// What devicestatus, profile, food and activity share: `_id` check, `created_at`.
+pub mod documents;
+/// A filter written as a MongoDB query, for `/api/v1/echo`.
+pub mod echo;
 /// Entries: normalisation on POST, dedup key, text rows.
 pub mod entries;
 /// The typed filter tree every store translates.
 pub mod filter;
+/// Units, delta and direction: the one shared implementation.
+pub mod glucose;
+/// `upbat` and `dbsize` properties.
+pub mod properties;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.
 pub mod time;
+/// Brace-expanded regex patterns of `/times` and `/slice`.
+pub mod times;
+/// Treatments: normalisation, `preBolus` split, dedup key, read-back shape.
+pub mod treatments;

@@ -150,6 +150,21 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// An authorized write with a JSON body; asserts 200 and returns the JSON answer.
+    pub async fn write_json(&self, method: Method, path: &str, body: Value) -> Value {
+        let res = self.authed(method.clone(), path).json(&body).send().await.unwrap();
+        let (status, out) = status_json(res).await;
+        assert_eq!(status, 200, "{method} {path}: {out}");
+        out
+    }
+
+    /// An authorized DELETE; returns status and JSON body.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        status_json(self.authed(Method::DELETE, path).send().await.unwrap()).await
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

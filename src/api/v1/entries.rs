@@ -37,14 +37,14 @@ pub fn router() -> Router<AppState> {
 
 /// How a listing is answered: the format, the request's `If-Modified-Since`, the type blessed
 /// onto untyped documents.
-struct Answer {
+pub(super) struct Answer {
     format: Format,
     if_modified_since: Option<i64>,
     model: Option<String>,
 }
 
 impl Answer {
-    fn new(path: Option<Extension<PathFormat>>, headers: &HeaderMap, model: Option<String>) -> Answer {
+    pub(super) fn new(path: Option<Extension<PathFormat>>, headers: &HeaderMap, model: Option<String>) -> Answer {
         let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
         Answer {
             format: negotiate(path.map(|e| e.0), accept, OFFERED).unwrap_or(Format::Json),
@@ -56,7 +56,7 @@ impl Answer {
         }
     }
 
-    fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
+    pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
         docs.sort_by_key(|d| std::cmp::Reverse(entries::millis(d).unwrap_or(i64::MIN)));
         let newest = docs.first().and_then(entries::millis);
         if let (Some(newest), Some(since)) = (newest, self.if_modified_since)

@@ -37,3 +37,19 @@ pub fn find_filter(state: &AppState, coll: Collection, params: &Map<String, Valu
 pub fn newest_first(coll: Collection, filter: Filter, limit: Option<u64>) -> Query {
     Query::new(filter).sort(Spec::of(coll).date_field, Dir::Desc).limit(limit)
 }
+
+/// Sets `find[key] = value` in the parsed query (as a path segment like `/treatments/{id}` does).
+pub fn set_find(params: &mut Map<String, Value>, key: &str, value: &str) {
+    let find = params.entry("find").or_insert_with(|| Value::Object(Map::new()));
+    if !find.is_object() {
+        *find = Value::Object(Map::new());
+    }
+    if let Some(f) = find.as_object_mut() {
+        f.insert(key.to_owned(), Value::String(value.to_owned()));
+    }
+}
+
+/// The driver's DeleteResult, as Nightscout answers deletions.
+pub fn delete_result(n: u64) -> axum::Json<Value> {
+    axum::Json(serde_json::json!({"acknowledged": true, "deletedCount": n}))
+}

@@ -1,0 +1,70 @@
+//! `GET /pebble` (`lib/server/pebble.js`; spec 1.10): the newest readings for watches.
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{query_string, snapshot};
+use crate::api::caller::AuthInput;
+use crate::app::AppState;
+use crate::config::Units;
+use crate::domain::filter::Val;
+use crate::domain::glucose::{self, Reading};
+use crate::domain::properties::uploader_battery;
+use crate::domain::query::parse_int_js;
+use crate::error::ApiResult;
+
+/// Nobody needs more than two days of readings on a watch.
+const MAX_COUNT: u64 = 576;
+
+pub fn router() -> Router<AppState> {
+    // NightWatch asks for `/pebble/?units=..&count=..`.
+    Router::new().route("/pebble", get(pebble)).route("/pebble/", get(pebble))
+}
+
+/// Spec 1.10: `count` (1) readings newest first, `units=mmol`; the first one carries `bgdelta`
+/// and `battery`.
+async fn pebble(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    auth.require(&state, &["api:pebble,entries:read"]).await?;
+    let params = query_string::parse(raw.as_deref().unwrap_or_default());
+    let units = match query_string::first_str(&params, "units") {
+        Some(u) => {
+            if u == "mmol" {
+                Units::Mmol
+            } else {
+                Units::MgDl
+            }
+        }
+        None => state.config.units,
+    };
+    let count = match query_string::first_str(&params, "count").map(parse_int_js) {
+        Some(Val::Int(n)) if n > 0 => (n as u64).min(MAX_COUNT),
+        _ => 1,
+    };
+    let snap = snapshot::load(&state, count).await?;
+    let mut bgs: Vec<Value> = snap.readings.iter().take(count as usize).map(|r| bg(r, units)).collect();
+    if let Some(first) = bgs.first_mut() {
+        let delta = glucose::delta(&glucose::buckets(&snap.readings), units).map_or(0.0, |d| d.scaled);
+        first["bgdelta"] = match units {
+            Units::Mmol => Value::String(glucose::fixed1(delta)),
+            Units::MgDl => glucose::num(delta),
+        };
+        let battery = snapshot::latest_uploader(&state).await?.as_ref().and_then(uploader_battery);
+        if let Some(b) = battery.filter(|b| *b > 0.0) {
+            first["battery"] = Value::String(glucose::js_str(b));
+        }
+    }
+    Ok(Json(json!({"status": [{"now": snap.now}], "bgs": bgs, "cals": []})).into_response())
+}
+
+fn bg(r: &Reading, units: Units) -> Value {
+    let sgv = match units {
+        Units::Mmol => glucose::fixed1(glucose::mgdl_to_mmol(r.mgdl)),
+        Units::MgDl => glucose::js_str(r.mgdl),
+    };
+    let direction = r.direction.as_deref();
+    json!({"sgv": sgv, "trend": glucose::trend(direction.unwrap_or_default()), "direction": direction,
+        "datetime": r.mills})
+}

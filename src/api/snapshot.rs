@@ -1,0 +1,60 @@
+//! The recent data `/pebble` and `/api/v2/properties` compute from (Nightscout reads it from its
+//! in-memory `ddata`): the newest sgv readings and the recent devicestatus documents.
+
+use crate::app::AppState;
+use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
+use crate::domain::glucose::Reading;
+use crate::domain::time::{now_ms, to_iso_utc};
+use crate::domain::{Collection, Doc};
+use crate::error::ApiResult;
+
+/// Nightscout keeps two days of entries in memory.
+const READINGS_WINDOW_MS: i64 = 2 * 24 * 3600 * 1000;
+/// Enough readings for the four 5-minute delta buckets even at one reading a minute.
+const MIN_READINGS: u64 = 60;
+/// How far in the future a reading may be dated and still count as current.
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+/// More devicestatus documents than `upbat` needs (30 minutes of a rig and a phone).
+const MAX_STATUSES: u64 = 200;
+/// `upbat` looks at the last 30 minutes of devicestatus.
+pub const DEVICESTATUS_WINDOW_MS: i64 = 30 * 60_000;
+
+pub struct Snapshot {
+    pub now: i64,
+    /// Newest first.
+    pub readings: Vec<Reading>,
+    /// Newest first, within `DEVICESTATUS_WINDOW_MS`.
+    pub devicestatus: Vec<Doc>,
+}
+
+/// Loads at least `count` readings (and enough for a delta) and the recent devicestatus.
+pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
+    let now = now_ms();
+    let sgvs = Filter::field("sgv", Cond::Exists(true))
+        .and(Filter::field("mbg", Cond::Exists(false)))
+        .and(Filter::field("date", Cond::Gte(Val::Int(now - READINGS_WINDOW_MS))));
+    let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(count.max(MIN_READINGS)));
+    let mut readings: Vec<Reading> =
+        state.store.find(Collection::Entries, &q).await?.iter().filter_map(Reading::from_entry).collect();
+    // Nightscout drops readings dated after now; a few minutes of uploader clock skew are
+    // tolerated here, so a fast phone clock does not hide the current reading from watches.
+    readings.retain(|r| r.mills <= now + CLOCK_SKEW_MS);
+    readings.sort_by_key(|r| std::cmp::Reverse(r.mills));
+    let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
+    let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
+        .sort("created_at", Dir::Desc)
+        .limit(Some(MAX_STATUSES));
+    let devicestatus = state.store.find(Collection::DeviceStatus, &q).await?;
+    Ok(Snapshot { now, readings, devicestatus })
+}
+
+/// The newest devicestatus from an uploader (`uploader` or xDrip+'s `uploaderBattery`), of
+/// any age, as `/pebble` takes its battery from.
+pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
+    let f = Filter::Or(vec![
+        Filter::field("uploader", Cond::Exists(true)),
+        Filter::field("uploaderBattery", Cond::Exists(true)),
+    ]);
+    let q = Query::new(f).sort("created_at", Dir::Desc).limit(Some(1));
+    Ok(state.store.find(Collection::DeviceStatus, &q).await?.pop())
+}

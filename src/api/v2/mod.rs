@@ -1,0 +1,11 @@
+//! `/api/v2` routes of its own (the rest of `/api/v2` re-mounts v1).
+
+use axum::Router;
+
+use crate::app::AppState;
+
+mod properties;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(properties::router())
+}

@@ -1,0 +1,75 @@
+//! `GET /api/v2/properties[/names]` (`lib/api2/properties.js`; spec 1.11): the server's plugin
+//! properties followers read: `bgnow`, `delta`, `direction`, `upbat`, `dbsize`, `runtimestate`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+use crate::api::caller::AuthInput;
+use crate::api::{query_string, snapshot};
+use crate::app::AppState;
+use crate::domain::{glucose, properties};
+use crate::error::ApiResult;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v2/properties", get(all)).route("/api/v2/properties/{names}", get(named))
+}
+
+async fn all(state: State<AppState>, auth: AuthInput, raw: RawQuery) -> ApiResult<Response> {
+    answer(state, auth, None, raw).await
+}
+
+async fn named(
+    state: State<AppState>,
+    auth: AuthInput,
+    Path(names): Path<String>,
+    raw: RawQuery,
+) -> ApiResult<Response> {
+    answer(state, auth, Some(names), raw).await
+}
+
+/// Spec 1.11: every property, or the comma-separated ones asked for; `?pretty` indents.
+async fn answer(
+    State(state): State<AppState>,
+    auth: AuthInput,
+    names: Option<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    auth.require(&state, &["api:entries:read", "api:treatments:read"]).await?;
+    let props = compute(&state).await?;
+    let props: Map<String, Value> = match names {
+        Some(n) => {
+            let wanted: Vec<&str> = n.split(',').map(str::trim).collect();
+            props.into_iter().filter(|(k, _)| wanted.contains(&k.as_str())).collect()
+        }
+        None => props,
+    };
+    let pretty = query_string::parse(raw.as_deref().unwrap_or_default()).contains_key("pretty");
+    Ok(if pretty {
+        let text = serde_json::to_string_pretty(&props).unwrap_or_default();
+        ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], text).into_response()
+    } else {
+        Json(props).into_response()
+    })
+}
+
+async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
+    let units = state.config.units;
+    let snap = snapshot::load(state, 0).await?;
+    let mut out = Map::new();
+    let buckets = glucose::buckets(&snap.readings);
+    // As Nightscout: `{}`, `null` and `{display: null}` when there is no reading; the direction
+    // is the newest reading's however old (its age is in `bgnow.mills`).
+    let bgnow = glucose::recent(&buckets).map_or_else(|| json!({}), |b| b.to_json(units));
+    out.insert("bgnow".into(), bgnow);
+    out.insert("delta".into(), glucose::delta(&buckets, units).map_or(Value::Null, |d| d.to_json(units)));
+    out.insert("direction".into(), glucose::direction_info(snap.readings.first()));
+    out.insert("upbat".into(), properties::upbat(&snap.devicestatus));
+    let stats = state.store.stats().await?;
+    out.insert("dbsize".into(), properties::dbsize(stats.data_size, stats.index_size, state.config.dbsize_max_mib));
+    out.insert("runtimestate".into(), json!({"state": "loaded"}));
+    Ok(out)
+}
