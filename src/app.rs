@@ -43,16 +43,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(crate::https::HEALTH_PATH, axum::routing::get(crate::health::health))
         .merge(crate::api::router())
-        .route("/", axum::routing::get(index))
+        .merge(crate::dashboard::router())
         .layer(axum::middleware::from_fn(crate::request_log::log_request))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(socket_io)
         .with_state(state)
-}
-
-/// The dashboard comes with its own issue; until then the root page says where the API is.
-async fn index() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("../frontend/index.html"))
 }
 
 /// The whole service as it faces the network: forced https and security headers outermost, then

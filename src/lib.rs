@@ -11,6 +11,8 @@ pub mod auth;
 pub mod base_path;
 /// Configuration read once from Nightscout's environment variable names.
 pub mod config;
+/// The dashboard (`frontend/`), built by `build.rs` and embedded in the binary.
+pub mod dashboard;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
 pub mod domain;
 /// In-memory recent data and what each write changed in it.

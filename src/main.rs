@@ -46,9 +46,12 @@ async fn main() {
         _ => None,
     };
     let scheme = if config.tls.is_some() { "https" } else { "http" };
-    let base = config.base_path.clone().unwrap_or_default();
     if let Ok(local) = main.local_addr() {
-        tracing::info!("listening on {scheme}://{local}{base}/");
+        // Kept exactly `listening on <scheme>://<addr>`: tests and the bench read the port from it.
+        tracing::info!("listening on {scheme}://{local}");
+    }
+    if let Some(base) = &config.base_path {
+        tracing::info!("serving under {base}/ (BASE_PATH)");
     }
     if let Some(Ok(local)) = redirect.as_ref().map(|l| l.local_addr()) {
         tracing::info!("redirecting plain http on {local} to https");

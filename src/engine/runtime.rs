@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::domain::Doc;
+use crate::domain::glucose::num as number;
 use crate::domain::time::parse_epoch_ms_or_zoned;
 
 /// Which array of the socket payload an entry belongs to.
@@ -47,10 +48,6 @@ pub fn js_number(v: Option<&Value>) -> Option<f64> {
         Value::Null => Some(0.0),
         _ => None,
     }
-}
-
-fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9e15 { json!(x as i64) } else { json!(x) }
 }
 
 /// Epoch ms of a time field that may be a number or a date string.

@@ -12,7 +12,8 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
 use super::root::resolve;
-use crate::config::{Config, MMOL_TO_MGDL, Units};
+use crate::config::{Config, Units};
+use crate::domain::glucose;
 use crate::domain::time::now_ms;
 use crate::engine::runtime::js_number;
 
@@ -43,10 +44,11 @@ fn mins(c: &Config, name: &str, default: f64) -> f64 {
     c.raw.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// A reading in the display units, as the alarm message shows it.
 fn display(c: &Config, mgdl: f64) -> String {
     match c.units {
-        Units::MgDl => format!("{}", mgdl.round()),
-        Units::Mmol => format!("{:.1}", (mgdl / MMOL_TO_MGDL * 10.0).round() / 10.0),
+        Units::MgDl => glucose::js_str(glucose::js_round(mgdl)),
+        Units::Mmol => glucose::fixed1(glucose::mgdl_to_mmol(mgdl)),
     }
 }
 

@@ -1,0 +1,149 @@
+/**
+ * The socket.io connection (spec §5): root namespace `/` (authorize, dataUpdate) and `/alarm`
+ * (alarm events, subscribe, ack), multiplexed on one Engine.IO connection. WebSocket first; when a
+ * proxy blocks it, `tryAllTransports` falls back to long-polling. Every (re)connect authorizes again,
+ * and the server answers with a full `dataUpdate`: that is the catch-up after a gap.
+ */
+import { Manager, type Socket } from 'socket.io-client';
+import { type Credential, alarmSubscribePayload, authorizePayload } from './credentials';
+
+export type ConnectionState =
+  | { kind: 'connecting' }
+  | { kind: 'live'; transport: string }
+  | { kind: 'offline'; reason: string }
+  | { kind: 'denied'; wrongCredential: boolean };
+
+export interface AlarmEvent {
+  level: number;
+  title: string;
+  message: string;
+  group: string;
+  clear?: boolean;
+}
+
+export interface RealtimeHandlers {
+  onState(s: ConnectionState): void;
+  onData(payload: unknown): void;
+  onAlarm(kind: 'alarm' | 'urgent_alarm' | 'clear_alarm', a: AlarmEvent): void;
+}
+
+function toAlarm(raw: unknown): AlarmEvent {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  return {
+    level: typeof r.level === 'number' ? r.level : 0,
+    title: typeof r.title === 'string' ? r.title : '',
+    message: typeof r.message === 'string' ? r.message : '',
+    group: typeof r.group === 'string' ? r.group : 'default',
+    clear: r.clear === true,
+  };
+}
+
+export class Realtime {
+  private readonly manager: Manager;
+  private readonly root: Socket;
+  private readonly alarm: Socket;
+  private awaitingAuthorize = false;
+  /** Whether the server honours our `ack` (the `/alarm` subscribe answer's `ack`). */
+  canAck = false;
+
+  constructor(
+    socketPath: string,
+    private credential: Credential | null,
+    private readonly h: RealtimeHandlers,
+  ) {
+    this.manager = new Manager(location.origin, {
+      path: socketPath,
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10_000,
+      timeout: 10_000,
+      autoConnect: false,
+    });
+    this.root = this.manager.socket('/');
+    this.alarm = this.manager.socket('/alarm');
+    this.wire();
+  }
+
+  start(): void {
+    this.h.onState({ kind: 'connecting' });
+    this.root.connect();
+    this.alarm.connect();
+  }
+
+  /** Reconnects with another credential (after the user typed one). */
+  setCredential(c: Credential | null): void {
+    this.credential = c;
+    if (this.root.connected) this.authorize();
+    else this.root.connect();
+    if (this.alarm.connected) this.subscribeAlarms();
+    else this.alarm.connect();
+  }
+
+  /** Snoozes an alarm for every dashboard (spec §5.4). */
+  ack(level: number, group: string, silenceMs: number): void {
+    this.alarm.emit('ack', level, group, silenceMs);
+    // Servers before 15.0 took the ack on the root namespace.
+    this.root.emit('ack', level, group, silenceMs);
+  }
+
+  transportName(): string {
+    return this.manager.engine?.transport?.name ?? '';
+  }
+
+  private live(): void {
+    this.h.onState({ kind: 'live', transport: this.transportName() || 'websocket' });
+  }
+
+  private authorize(): void {
+    this.awaitingAuthorize = true;
+    this.root.emit('authorize', authorizePayload(this.credential), (ack: unknown) => {
+      this.awaitingAuthorize = false;
+      const a = (ack ?? {}) as Record<string, unknown>;
+      if (a.read === false) this.h.onState({ kind: 'denied', wrongCredential: false });
+      else this.live();
+    });
+  }
+
+  private subscribeAlarms(): void {
+    this.alarm.emit('subscribe', alarmSubscribePayload(this.credential), (ack: unknown) => {
+      const a = (ack ?? {}) as Record<string, unknown>;
+      // The web form answers `ack: <bool>`; an accessToken subscription may ack when successful.
+      this.canAck = a.ack === true || (a.ack === undefined && a.success === true && this.credential?.kind === 'token');
+    });
+  }
+
+  private wire(): void {
+    this.root.on('connect', () => {
+      this.live();
+      this.manager.engine.once('upgrade', () => this.live());
+      this.authorize();
+    });
+    this.root.on('dataUpdate', (p: unknown) => this.h.onData(p));
+    this.root.on('disconnect', (reason: string) => {
+      if (reason === 'io server disconnect') {
+        // Nightscout answers a bad secret by disconnecting without an ack (spec §5.2).
+        if (this.awaitingAuthorize) {
+          this.awaitingAuthorize = false;
+          this.h.onState({ kind: 'denied', wrongCredential: this.credential !== null });
+          return;
+        }
+        this.h.onState({ kind: 'offline', reason: 'closed by the server' });
+        setTimeout(() => this.root.connect(), 5000);
+        return;
+      }
+      this.h.onState({ kind: 'offline', reason });
+    });
+    this.root.on('connect_error', () => this.h.onState({ kind: 'offline', reason: 'cannot reach the server' }));
+    this.alarm.on('connect', () => this.subscribeAlarms());
+    this.alarm.on('disconnect', (reason: string) => {
+      // socket.io does not reconnect by itself after a server-side disconnect (e.g. a restart).
+      if (reason === 'io server disconnect') setTimeout(() => this.alarm.connect(), 5000);
+    });
+    for (const s of [this.alarm, this.root]) {
+      for (const kind of ['alarm', 'urgent_alarm', 'clear_alarm'] as const) {
+        s.on(kind, (raw: unknown) => this.h.onAlarm(kind, toAlarm(raw)));
+      }
+    }
+  }
+}
