@@ -17,6 +17,8 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, against empty sources: this layer is reused until Cargo.toml/Cargo.lock change.
 COPY Cargo.toml Cargo.lock ./
+# Cargo checks that every target Cargo.toml names explicitly ([[bench]]) exists, even unbuilt.
+COPY benches/ benches/
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src

@@ -96,12 +96,47 @@ def check_dockerfile(binary):
     check(re.search(r"^ENV PORT\b", runtime, re.M) is None, "PORT is not baked in (PORT/WEBSITES_PORT read at run time)")
     check("cargo build --release --locked" in text and "Cargo.lock ./" in text,
           "dependencies are built in their own cached layer")
+    # Cargo refuses a manifest whose explicit targets are missing, so the build stage needs them.
+    cargo_toml = (ROOT / "Cargo.toml").read_text()
+    for kind, folder in (("bench", "benches"), ("test", "tests"), ("example", "examples")):
+        if re.search(rf"^\[\[{kind}\]\]", cargo_toml, re.M):
+            check(f"COPY {folder}/ {folder}/" in text, f"the build stage copies {folder}/ (Cargo.toml has [[{kind}]])")
+
+
+def check_dependency_stage():
+    """Replays the Dockerfile's dependency layer (Cargo.toml, Cargo.lock, benches/, placeholder
+    sources) in a temporary folder and asks cargo whether that manifest loads with the lock."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("cargo") is None:
+        print("skip the dependency-layer replay (no cargo on PATH)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for f in ("Cargo.toml", "Cargo.lock"):
+            shutil.copy(ROOT / f, tmp / f)
+        if (ROOT / "benches").is_dir():
+            shutil.copytree(ROOT / "benches", tmp / "benches")
+        (tmp / "src").mkdir()
+        (tmp / "src" / "main.rs").write_text("fn main() {}\n")
+        (tmp / "src" / "lib.rs").write_text("")
+        # `cargo fetch` loads the manifest the way `cargo build` does (every explicit target must
+        # exist) and checks the lock; host platform only, from the local cache.
+        host = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+        host = next((l.split(": ", 1)[1] for l in host.splitlines() if l.startswith("host: ")), None)
+        cmd = ["cargo", "fetch", "--locked", "--offline"] + (["--target", host] if host else [])
+        r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        check(r.returncode == 0, "the Dockerfile's dependency layer is a valid, locked cargo project"
+              + ("" if r.returncode == 0 else f": {r.stderr.strip()[-300:]}"))
 
 
 if __name__ == "__main__":
     name = binary_name()
     check_web_config(name)
     check_dockerfile(name)
+    check_dependency_stage()
     if failures:
         print(f"\n{len(failures)} deployment file check(s) failed", file=sys.stderr)
         sys.exit(1)
