@@ -151,9 +151,11 @@ struct Subscribe {
 #[derive(Debug, Clone, Copy)]
 struct MayAck;
 
-pub async fn on_connect(s: SocketRef) {
+/// Runs as the namespace's connect middleware (see `realtime::Realtime::start`).
+pub async fn on_connect(s: SocketRef) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
     s.on("ack", ack);
+    Ok(())
 }
 
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, TransportType};
 use tokio::sync::{Notify, watch};
@@ -77,15 +78,22 @@ impl Realtime {
             .ping_timeout(Duration::from_secs(20))
             .max_payload(10_000_000)
             .build_layer();
-        io.ns("/", root::on_connect);
-        io.ns("/alarm", alarm::on_connect);
-        io.ns("/storage", storage::on_connect);
+        // Event handlers are registered in a connect *middleware*: socketioxide awaits middlewares
+        // before it sends CONNECT, but spawns the connect handler after, so handlers registered
+        // there could miss an event a client sends right after CONNECT (seen with websocket-only
+        // clients: a lost `authorize` or `subscribe`, no ack).
+        io.ns("/", connected.with(root::on_connect));
+        io.ns("/alarm", connected.with(alarm::on_connect));
+        io.ns("/storage", connected.with(storage::on_connect));
         tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
         tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
         tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
         Realtime { io, layer, engine }
     }
 }
+
+/// The connect handler proper: everything happens in the namespace's middleware.
+async fn connected(_: socketioxide::extract::SocketRef) {}
 
 /// Loads the first snapshot, then for each batch of confirmed writes refreshes the changed
 /// collections and emits the delta `dataUpdate` and the `/storage` events.

@@ -36,7 +36,8 @@ struct Authorize {
     status: Option<Value>,
 }
 
-pub async fn on_connect(s: SocketRef, State(ctx): State<Ctx>) {
+/// Runs as the namespace's connect middleware (see `realtime::Realtime::start`).
+pub async fn on_connect(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     ctx.clients_changed.notify_one();
     s.on("authorize", authorize);
     s.on("loadRetro", load_retro);
@@ -49,6 +50,7 @@ pub async fn on_connect(s: SocketRef, State(ctx): State<Ctx>) {
         let _ = ack.send(&json!({"result": "pong", "mills": crate::domain::time::now_ms(), "sent": mills}));
     });
     s.on_disconnect(|State(ctx): State<Ctx>| async move { ctx.clients_changed.notify_one() });
+    Ok(())
 }
 
 /// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).

@@ -27,8 +27,10 @@ struct Subscribe {
     collections: Option<Vec<String>>,
 }
 
-pub async fn on_connect(s: SocketRef) {
+/// Runs as the namespace's connect middleware (see `realtime::Realtime::start`).
+pub async fn on_connect(s: SocketRef) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
+    Ok(())
 }
 
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
