@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -93,9 +93,9 @@ where
         req.extensions_mut().insert(transport);
         app.clone().oneshot(req)
     });
-    // No `header_read_timeout`: with hyper's timer set, websocket-only socket.io clients lost
-    // their first acks in about half the runs of tests/clients (none without it, as axum::serve).
-    let builder = hyper::server::conn::http1::Builder::new();
+    // A client has 30 s to send a request's headers (slowloris).
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
     let conn = builder.serve_connection(TokioIo::new(io), svc).with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
