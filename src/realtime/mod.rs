@@ -78,22 +78,15 @@ impl Realtime {
             .ping_timeout(Duration::from_secs(20))
             .max_payload(10_000_000)
             .build_layer();
-        // Event handlers are registered in a connect *middleware*: socketioxide awaits middlewares
-        // before it sends CONNECT, but spawns the connect handler after, so handlers registered
-        // there could miss an event a client sends right after CONNECT (seen with websocket-only
-        // clients: a lost `authorize` or `subscribe`, no ack).
-        io.ns("/", connected.with(root::on_connect));
-        io.ns("/alarm", connected.with(alarm::on_connect));
-        io.ns("/storage", connected.with(storage::on_connect));
+        io.ns("/", connected.with(root::register));
+        io.ns("/alarm", connected.with(alarm::register));
+        io.ns("/storage", connected.with(storage::register));
         tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
         tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
         tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
         Realtime { io, layer, engine }
     }
 }
-
-/// The connect handler proper: everything happens in the namespace's middleware.
-async fn connected(_: socketioxide::extract::SocketRef) {}
 
 /// Loads the first snapshot, then for each batch of confirmed writes refreshes the changed
 /// collections and emits the delta `dataUpdate` and the `/storage` events.
@@ -153,6 +146,10 @@ async fn broadcast(
         colls.clear();
     }
 }
+
+/// Everything happens in the `register` middlewares (socketioxide spawns async connect handlers
+/// only after the connect packet is sent, which would race the client's first event).
+async fn connected() {}
 
 impl Ctx {
     /// Waits (a few seconds at most) until the snapshot reflects every write confirmed so far,

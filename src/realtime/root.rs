@@ -36,8 +36,9 @@ struct Authorize {
     status: Option<Value>,
 }
 
-/// Runs as the namespace's connect middleware (see `realtime::Realtime::start`).
-pub async fn on_connect(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
+/// Registers the event handlers; runs as connect middleware, before the client is told it is
+/// connected, so its first event (sent right after) always finds its handler.
+pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     ctx.clients_changed.notify_one();
     s.on("authorize", authorize);
     s.on("loadRetro", load_retro);

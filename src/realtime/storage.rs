@@ -27,8 +27,9 @@ struct Subscribe {
     collections: Option<Vec<String>>,
 }
 
-/// Runs as the namespace's connect middleware (see `realtime::Realtime::start`).
-pub async fn on_connect(s: SocketRef) -> Result<(), std::convert::Infallible> {
+/// Registers the event handlers; runs as connect middleware, before the client is told it is
+/// connected, so its first event (sent right after) always finds its handler.
+pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
     Ok(())
 }

@@ -4,7 +4,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator } from './nightscout-emulator.mjs';
 import {
   ROOT, SECRET, SECRET_SHA1, hasSocketIo, launchBrowser, postEntries, postTreatments, realisticDay, sgv, startProxy, startServer,
 } from './harness.mjs';
@@ -140,7 +139,7 @@ describe('dashboard', () => {
 
 /**
  * The live-push tests, run against `open()` → {page URL, POST base, polling URL, stop}: ferroscout's
- * own socket.io once merged, and always a Nightscout 15 protocol emulator (nightscout-emulator.mjs).
+ * own socket.io, directly, behind a proxy that blocks websockets, and behind one that can drop connections.
  */
 function realtimeSuite(name, open) {
   describe(name, () => {
@@ -206,35 +205,15 @@ function realtimeSuite(name, open) {
   });
 }
 
-realtimeSuite('realtime against the Nightscout 15 protocol emulator', async () => {
-  const server = await startServer();
-  const emu = await startEmulator(server.base);
-  const blocked = await startEmulator(server.base, { blockWebSocket: true });
-  return {
-    ok: true,
-    pageUrl: `${emu.base}/`,
-    postBase: emu.base,
-    blockedUrl: `${blocked.base}/`,
-    blockedPostBase: blocked.base,
-    drop: () => emu.drop(),
-    async stop() {
-      await emu.stop();
-      await blocked.stop();
-      await server.stop();
-    },
-  };
-});
-
 realtimeSuite('realtime against ferroscout', async () => {
   const server = await startServer();
-  const ok = await hasSocketIo(server.base);
+  assert.ok(await hasSocketIo(server.base), 'the server answers socket.io');
   const proxy = await startProxy(server.base, { prefix: '/dante/', blockWebSocket: true });
   const passThrough = await startProxy(server.base);
   return {
-    ok,
+    ok: true,
     dropPageUrl: passThrough.url,
     drop: () => passThrough.drop(),
-    why: 'the server has no socket.io yet (realtime not merged)',
     pageUrl: `${server.base}/`,
     postBase: server.base,
     blockedUrl: proxy.url,
@@ -317,13 +296,10 @@ describe('screenshot', () => {
   test('a realistic day of data, saved to docs/dashboard.png', async () => {
     const day = realisticDay();
     await postEntries(server.base, day.entries);
-    const treatmentsStored = await postTreatments(server.base, day.treatments);
-    // Until the server has its treatments API and socket.io, the emulator supplies the socket side.
-    const direct = treatmentsStored && (await hasSocketIo(server.base));
-    const emu = direct ? null : await startEmulator(server.base, { treatments: day.treatments });
-    try {
+    assert.ok(await postTreatments(server.base, day.treatments), 'treatments stored');
+    {
       const page = await newPage({ viewport: { width: 430, height: 932 }, deviceScaleFactor: 2 });
-      await page.goto(`${emu ? emu.base : server.base}/`);
+      await page.goto(`${server.base}/`);
       await waitForBg(page, String(day.entries.at(-1).sgv), 5000);
       await page.click('.ranges button[data-hours="24"]');
       await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 5000 });
@@ -333,8 +309,6 @@ describe('screenshot', () => {
       await page.screenshot({ path: path.join(ROOT, 'docs/dashboard.png'), fullPage: true });
       assert.match((await page.textContent('#stat-tir')) ?? '', /^\d+%$/);
       await page.context().close();
-    } finally {
-      await emu?.stop();
     }
   });
 });
