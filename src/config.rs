@@ -62,6 +62,24 @@ pub enum ConfigError {
     SecretTooShort(usize),
     #[error("{name} must be {what}, got {value:?}")]
     Invalid { name: &'static str, what: &'static str, value: String },
+    #[error("{name} is set but {missing} is not: set both")]
+    Incomplete { name: &'static str, missing: &'static str },
+}
+
+/// `SECURE_HSTS_HEADER*` (Nightscout's helmet settings): max-age one year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hsts {
+    pub enabled: bool,
+    pub include_subdomains: bool,
+    pub preload: bool,
+}
+
+/// `SSL_CERT`, `SSL_KEY`, `SSL_CA`: PEM file paths for native TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +107,21 @@ pub struct Config {
     pub predictions_max_size: usize,
     /// `DBSIZE_MAX` in MiB (default 496), for the `dbsize` property.
     pub dbsize_max_mib: f64,
+    /// `INSECURE_USE_HTTP`: true turns off the https redirect and HSTS.
+    pub insecure_use_http: bool,
+    pub hsts: Hsts,
+    /// Native TLS on the main listener when `SSL_CERT` and `SSL_KEY` are set.
+    pub tls: Option<TlsFiles>,
+    /// `FERROSCOUT_HTTP_PORT`: with TLS on, a second, plain listener that only redirects to https.
+    pub http_redirect_port: Option<u16>,
+    /// `FERROSCOUT_HTTPS_PUBLIC_PORT`: the https port named in redirects from our plain listener
+    /// (default: `PORT`); set it when a port mapping puts the TLS listener on another number.
+    pub https_public_port: Option<u16>,
+    /// `BASE_PATH` normalised to `/a/b` (no trailing slash); `None` serves at `/`.
+    pub base_path: Option<String>,
+    /// Running on Azure App Service (`WEBSITE_SITE_NAME` set): its front end marks https requests
+    /// with `x-arr-ssl`, so a request without it (or `X-Forwarded-Proto: https`) came in clear text.
+    pub on_azure_app_service: bool,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
 }
@@ -150,6 +183,35 @@ impl Env<'_> {
             }),
         }
     }
+}
+
+impl Env<'_> {
+    fn optional_port(&self, name: &'static str) -> Result<Option<u16>, ConfigError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(p) => p.parse::<u16>().map(Some).map_err(|_| ConfigError::Invalid {
+                name,
+                what: "a port number (0-65535)",
+                value: p,
+            }),
+        }
+    }
+}
+
+/// `/dante/`, `dante`, `/dante` all become `/dante`; `/` and empty mean no prefix (`Some(None)`).
+/// Only unreserved path characters are accepted, so the prefix can be matched literally.
+pub fn normalise_base_path(raw: &str) -> Option<Option<String>> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Some(None);
+    }
+    let ok = trimmed.split('/').all(|seg| {
+        !seg.is_empty()
+            && seg != "."
+            && seg != ".."
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+    });
+    ok.then(|| Some(format!("/{trimmed}")))
 }
 
 impl Config {
@@ -222,6 +284,22 @@ impl Config {
             Some("24") => 24,
             _ => 12,
         };
+        let tls = match (env.get("SSL_CERT"), env.get("SSL_KEY")) {
+            (Some(cert), Some(key)) => {
+                Some(TlsFiles { cert: cert.into(), key: key.into(), ca: env.get("SSL_CA").map(PathBuf::from) })
+            }
+            (Some(_), None) => return Err(ConfigError::Incomplete { name: "SSL_CERT", missing: "SSL_KEY" }),
+            (None, Some(_)) => return Err(ConfigError::Incomplete { name: "SSL_KEY", missing: "SSL_CERT" }),
+            (None, None) => None,
+        };
+        let base_path = match env.get("BASE_PATH") {
+            None => None,
+            Some(p) => normalise_base_path(&p).ok_or(ConfigError::Invalid {
+                name: "BASE_PATH",
+                what: "a URL path such as /dante",
+                value: p,
+            })?,
+        };
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -249,6 +327,17 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|x: &f64| *x > 0.0)
                 .unwrap_or(496.0),
+            insecure_use_http: env.flag("INSECURE_USE_HTTP", false),
+            hsts: Hsts {
+                enabled: env.flag("SECURE_HSTS_HEADER", true),
+                include_subdomains: env.flag("SECURE_HSTS_HEADER_INCLUDESUBDOMAINS", false),
+                preload: env.flag("SECURE_HSTS_HEADER_PRELOAD", false),
+            },
+            tls,
+            http_redirect_port: env.optional_port("FERROSCOUT_HTTP_PORT")?,
+            https_public_port: env.optional_port("FERROSCOUT_HTTPS_PUBLIC_PORT")?,
+            base_path,
+            on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
         })
     }
@@ -350,5 +439,41 @@ mod tests {
         let c = cfg(&[("API_SECRET", "this is my long pass phrase")]).unwrap();
         assert!(!format!("{c:?}").contains("pass phrase"));
         assert!(cfg(&[("INSECURE_USE_HTTP", "yes")]).is_ok());
+    }
+
+    #[test]
+    fn https_settings_default_to_nightscouts_and_unknown_spellings_keep_the_default() {
+        let c = cfg(&[]).unwrap();
+        assert!(!c.insecure_use_http);
+        assert_eq!(c.hsts, Hsts { enabled: true, include_subdomains: false, preload: false });
+        assert!(c.tls.is_none() && c.base_path.is_none() && !c.on_azure_app_service);
+        assert!(!cfg(&[("INSECURE_USE_HTTP", "yes")]).unwrap().insecure_use_http);
+        assert!(cfg(&[("INSECURE_USE_HTTP", "TRUE")]).unwrap().insecure_use_http);
+        let c = cfg(&[("SECURE_HSTS_HEADER_INCLUDESUBDOMAINS", "on"), ("SECURE_HSTS_HEADER_PRELOAD", "true")]).unwrap();
+        assert!(c.hsts.include_subdomains && c.hsts.preload);
+        assert!(cfg(&[("WEBSITE_SITE_NAME", "myns")]).unwrap().on_azure_app_service);
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_ports_must_be_numbers() {
+        assert_eq!(
+            cfg(&[("SSL_CERT", "/c.pem")]).unwrap_err(),
+            ConfigError::Incomplete { name: "SSL_CERT", missing: "SSL_KEY" }
+        );
+        assert!(cfg(&[("SSL_KEY", "/k.pem")]).is_err());
+        let c = cfg(&[("SSL_CERT", "/c.pem"), ("SSL_KEY", "/k.pem"), ("SSL_CA", "/ca.pem")]).unwrap();
+        assert_eq!(c.tls.unwrap().ca, Some(PathBuf::from("/ca.pem")));
+        assert!(cfg(&[("FERROSCOUT_HTTP_PORT", "eighty")]).is_err());
+        assert_eq!(cfg(&[("FERROSCOUT_HTTP_PORT", "8080")]).unwrap().http_redirect_port, Some(8080));
+    }
+
+    #[test]
+    fn base_path_is_normalised_and_odd_paths_are_refused() {
+        assert_eq!(cfg(&[("BASE_PATH", "/dante/")]).unwrap().base_path.as_deref(), Some("/dante"));
+        assert_eq!(cfg(&[("BASE_PATH", "ns/cgm")]).unwrap().base_path.as_deref(), Some("/ns/cgm"));
+        assert_eq!(cfg(&[("BASE_PATH", "/")]).unwrap().base_path, None);
+        assert!(cfg(&[("BASE_PATH", "/a b")]).is_err());
+        assert!(cfg(&[("BASE_PATH", "/../etc")]).is_err());
+        assert!(cfg(&[("BASE_PATH", "/a//b")]).is_err());
     }
 }

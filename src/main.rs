@@ -1,13 +1,14 @@
 //! `ferroscout`: serve the Nightscout-compatible API (and, later, the dashboard).
 
-use std::net::SocketAddr;
-
-use ferroscout::app::{AppState, serve};
+use ferroscout::app::{AppState, Listeners, serve_listeners};
 use ferroscout::config::Config;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        healthcheck().await;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -33,43 +34,74 @@ async fn main() {
         None => tracing::info!(path = %config.sqlite_path().display(), "storage: embedded sqlite"),
     }
     let host = config.hostname.clone().unwrap_or_else(|| "0.0.0.0".into());
-    let addr = format!("{host}:{}", config.port);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("ferroscout: cannot listen on {addr}: {e}");
-            std::process::exit(1);
+    let main = bind(&host, config.port).await;
+    let redirect = match (config.tls.is_some(), config.http_redirect_port) {
+        (true, Some(port)) => Some(bind(&host, port).await),
+        (false, Some(_)) => {
+            tracing::warn!(
+                "FERROSCOUT_HTTP_PORT is ignored: it is the redirect-only listener used with SSL_CERT/SSL_KEY"
+            );
+            None
         }
+        _ => None,
     };
-    let local: SocketAddr = listener.local_addr().unwrap_or_else(|_| ([0, 0, 0, 0], config.port).into());
-    tracing::info!("listening on http://{local}");
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    if let Ok(local) = main.local_addr() {
+        // Kept exactly `listening on <scheme>://<addr>`: tests and the bench read the port from it.
+        tracing::info!("listening on {scheme}://{local}");
+    }
+    if let Some(base) = &config.base_path {
+        tracing::info!("serving under {base}/ (BASE_PATH)");
+    }
+    if let Some(Ok(local)) = redirect.as_ref().map(|l| l.local_addr()) {
+        tracing::info!("redirecting plain http on {local} to https");
+    }
+    match (config.insecure_use_http, config.tls.is_some() || config.on_azure_app_service) {
+        (true, _) => tracing::warn!("INSECURE_USE_HTTP is on: plain-http requests are served, no HSTS"),
+        (false, false) => tracing::info!(
+            "https is forced for requests a proxy marks as plain http (X-Forwarded-Proto, x-arr-ssl); \
+             direct requests are served as they come, since no SSL_CERT/SSL_KEY is set"
+        ),
+        (false, true) => {}
+    }
     let state = AppState::new(config, store);
-    if let Err(e) = serve(listener, state, shutdown_signal()).await {
+    if let Err(e) = serve_listeners(Listeners { main, redirect }, state, ferroscout::shutdown::signal()).await {
         eprintln!("ferroscout: server error: {e}");
         std::process::exit(1);
     }
     tracing::info!("stopped");
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+async fn bind(host: &str, port: u16) -> tokio::net::TcpListener {
+    // An IPv6 literal such as `::` needs brackets before the port.
+    let addr = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ferroscout: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `ferroscout healthcheck` (Docker HEALTHCHECK): exit 0 if the local server answers /health.
+async fn healthcheck() -> ! {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ferroscout healthcheck: configuration error: {e}");
+            std::process::exit(2);
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    match ferroscout::healthcheck::probe(&config).await {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("ferroscout healthcheck: unhealthy: {e}");
+            std::process::exit(1);
+        }
     }
-    tracing::info!("shutting down");
 }
