@@ -404,3 +404,18 @@ async fn loop_and_bridge_payloads_round_trip_with_extra_fields(app: TestApp) {
     assert_eq!(s["utcOffset"], 60);
     assert_eq!(s["date"], ms - 300_000, "date is never touched");
 }
+
+/// Without API_SECRET the server reads, and says why it refuses writes and credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_api_secret_reads_work_and_writes_say_why_they_are_refused() {
+    let app = TestApp::spawn_with(Backend::Sqlite, &[("API_SECRET", "")]).await.unwrap();
+    let res = app.authed(Method::POST, "/api/v1/entries").json(&xdrip_reading(now_ms(), 100)).send().await.unwrap();
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 401);
+    assert!(body["description"].as_str().unwrap().contains("API_SECRET is not set"));
+    let res = app.req(Method::POST, "/api/v1/entries").json(&xdrip_reading(now_ms(), 100)).send().await.unwrap();
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 401);
+    assert!(body["description"].as_str().unwrap().contains("API_SECRET is not set"));
+    assert_eq!(app.get_json("/api/v1/entries.json").await, json!([]));
+}

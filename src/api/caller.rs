@@ -12,6 +12,9 @@ use crate::app::AppState;
 use crate::auth::{Caller, Credentials};
 use crate::error::{ApiError, ApiResult};
 
+/// Why a server without `API_SECRET` refuses credentials and writes.
+const NO_SECRET: &str = "API_SECRET is not set on this server, so it accepts no credentials and no writes";
+
 /// The unchecked credentials of a request and the address it came from.
 pub struct AuthInput {
     pub creds: Credentials,
@@ -80,9 +83,7 @@ impl AuthInput {
         for p in permissions {
             if !caller.can(p) {
                 if !state.auth.has_secret() && !p.ends_with(":read") {
-                    return Err(ApiError::Unauthorized {
-                        description: "API_SECRET is not set on this server, so it accepts no writes",
-                    });
+                    return Err(ApiError::Unauthorized { description: NO_SECRET });
                 }
                 return Err(ApiError::unauthorized());
             }
@@ -92,6 +93,12 @@ impl AuthInput {
 
     /// Resolves the caller; 401 when credentials were given and none is valid.
     pub async fn resolve(&self, state: &AppState) -> ApiResult<Caller> {
-        state.auth.resolve(&self.creds, self.ip).await.map_err(|_| ApiError::unauthorized())
+        state.auth.resolve(&self.creds, self.ip).await.map_err(|_| {
+            if state.auth.has_secret() {
+                ApiError::unauthorized()
+            } else {
+                ApiError::Unauthorized { description: NO_SECRET }
+            }
+        })
     }
 }
