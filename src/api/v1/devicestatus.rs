@@ -66,8 +66,7 @@ async fn delete_id(
         }
         list::set_find(&mut params, "_id", &id);
     }
-    let filter = list::find_filter(&state, D, &params)?;
-    Ok(list::delete_result(state.store.delete_many(D, &filter).await?).into_response())
+    list::delete_where(&state, D, &params).await
 }
 
 /// Spec 1.5 DELETE `/devicestatus?find...`.
@@ -77,6 +76,5 @@ async fn delete_matching(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     auth.require(&state, &[READ, "api:devicestatus:delete"]).await?;
-    let filter = list::find_filter(&state, D, &list::params(raw.as_deref()))?;
-    Ok(list::delete_result(state.store.delete_many(D, &filter).await?).into_response())
+    list::delete_where(&state, D, &list::params(raw.as_deref())).await
 }

@@ -50,6 +50,17 @@ pub fn set_find(params: &mut Map<String, Value>, key: &str, value: &str) {
 }
 
 /// The driver's DeleteResult, as Nightscout answers deletions.
+/// Deletes what `params`' `find` matches (default window included); the DeleteResult.
+pub async fn delete_where(
+    state: &AppState,
+    coll: Collection,
+    params: &Map<String, Value>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let filter = find_filter(state, coll, params)?;
+    Ok(delete_result(state.store.delete_many(coll, &filter).await?).into_response())
+}
+
 pub fn delete_result(n: u64) -> axum::Json<Value> {
     axum::Json(serde_json::json!({"acknowledged": true, "deletedCount": n}))
 }

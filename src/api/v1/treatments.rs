@@ -158,8 +158,7 @@ async fn delete_id(
     if id != "*" {
         list::set_find(&mut params, "_id", &id);
     }
-    let filter = list::find_filter(&state, T, &params)?;
-    Ok(list::delete_result(state.store.delete_many(T, &filter).await?).into_response())
+    list::delete_where(&state, T, &params).await
 }
 
 /// Spec 1.4 DELETE `/treatments?find...` (default window applies).
@@ -169,6 +168,5 @@ async fn delete_matching(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     auth.require(&state, &[READ, "api:treatments:delete"]).await?;
-    let filter = list::find_filter(&state, T, &list::params(raw.as_deref()))?;
-    Ok(list::delete_result(state.store.delete_many(T, &filter).await?).into_response())
+    list::delete_where(&state, T, &list::params(raw.as_deref())).await
 }
