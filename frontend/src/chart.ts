@@ -211,5 +211,12 @@ export class GlucoseChart {
     drawCurves(u, inp.curves, inp.units);
     const msPerPx = ((u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)) * 1000 / Math.max(1, u.bbox.width / devicePixelRatio);
     this.placed = drawMarkers(u, markersFor(inp.treatments, MARKER_GAP_PX * msPerPx), inp.units);
+    // What was drawn, for the end-to-end tests and for debugging on a real phone.
+    this.el.dataset.drawn = JSON.stringify({
+      basal: inp.basal.length,
+      curves: inp.curves.map((c) => c.name),
+      cone: inp.cone.length,
+      markers: this.placed.map((p) => ({ kind: p.marker.kind, n: p.marker.items.length, total: p.marker.total, x: Math.round(p.x), y: Math.round(p.y) })),
+    });
   }
 }

@@ -16,6 +16,7 @@ import { renderNow as drawNow, renderStats as drawStats } from './now-view';
 import { type ConnectionState, Realtime } from './realtime';
 import { DEFAULT_SETTINGS, type Settings, settingsFromStatus } from './settings';
 import { AlarmSound } from './sound';
+import { wireSoundPrompts } from './sound-prompt';
 import { ScreenWakeLock } from './wake-lock';
 import { type Units, unitsLabel } from './units';
 
@@ -323,33 +324,7 @@ function wireControls(): void {
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
   $('announcement-close').addEventListener('click', () => ($('announcement').hidden = true));
-  // Audio may start only in a user gesture. The sound prompts disappear only once the tap is
-  // over: hiding them mid-tap would move the snooze buttons out from under the finger.
-  let pointerDown = false;
-  const refreshSound = (): void => {
-    if (pointerDown) return;
-    banner.refreshSoundHint();
-    $('sound-enable').hidden = sound.unlocked;
-  };
-  const tapOver = (): void => {
-    window.setTimeout(() => {
-      pointerDown = false;
-      refreshSound();
-    }, 0);
-  };
-  window.addEventListener('pointerdown', () => {
-    pointerDown = true;
-    sound.unlock();
-  }, { passive: true });
-  window.addEventListener('pointerup', tapOver, { passive: true });
-  window.addEventListener('pointercancel', tapOver, { passive: true });
-  window.addEventListener('keydown', () => sound.unlock());
-  window.addEventListener('keyup', refreshSound);
-  sound.onUnlocked = refreshSound;
-  $('sound-enable').addEventListener('click', () => {
-    sound.unlock();
-    sound.chime();
-  });
+  wireSoundPrompts(sound, banner, $('sound-enable'));
   // Keep "n min ago", staleness and the chart's time axis moving.
   window.setInterval(() => {
     renderNow();
