@@ -95,7 +95,11 @@ export function drawCone(u: uPlot, cone: readonly ConePoint[], units: Units): vo
   if (cone.length < 2) return;
   const ctx = u.ctx;
   const px = (ms: number, mgdl: number): [number, number] => [u.valToPos(ms / 1000, 'x', true), u.valToPos(scale(mgdl, units), 'y', true)];
+  const { left, top, width, height } = u.bbox;
   ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
   ctx.fillStyle = css('--cone');
   ctx.beginPath();
   cone.forEach((p, i) => {
@@ -126,6 +130,11 @@ export function drawMarkers(u: uPlot, markers: readonly Marker[], units: Units):
   ctx.save();
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.textAlign = 'center';
+  // A label near an edge moves inwards instead of running over the axis.
+  const text = (label: string, x: number, y: number): void => {
+    const half = ctx.measureText(label).width / 2 + 2 * dpr;
+    ctx.fillText(label, Math.min(left + width - half, Math.max(left + half, x)), y);
+  };
   for (const m of markers) {
     const x = u.valToPos(m.mills / 1000, 'x', true);
     if (x < left || x > left + width) continue;
@@ -136,7 +145,7 @@ export function drawMarkers(u: uPlot, markers: readonly Marker[], units: Units):
       ctx.beginPath();
       ctx.arc(x, y, 5 * dpr, 0, Math.PI * 2);
       ctx.fill();
-      ctx.fillText(label, x, y - 8 * dpr);
+      text(label, x, y - 8 * dpr);
       placed.push({ marker: m, x: (x - left) / dpr, y: (y - top) / dpr });
     } else {
       const y = laneTop - 10 * dpr;
@@ -148,7 +157,7 @@ export function drawMarkers(u: uPlot, markers: readonly Marker[], units: Units):
       ctx.lineTo(x + s * dpr, y - 5 * dpr);
       ctx.closePath();
       ctx.fill();
-      ctx.fillText(label, x, y - 9 * dpr);
+      text(label, x, y - 9 * dpr);
       placed.push({ marker: m, x: (x - left) / dpr, y: (y - top) / dpr });
     }
   }
