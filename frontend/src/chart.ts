@@ -30,7 +30,7 @@ export interface ChartInput {
 }
 
 /** Markers closer than this many CSS pixels share one marker. */
-const MARKER_GAP_PX = 56;
+const MARKER_GAP_PX = 64;
 
 export class GlucoseChart {
   private plot: uPlot | null = null;
@@ -77,7 +77,8 @@ export class GlucoseChart {
 
   private size(): { width: number; height: number } {
     const width = Math.max(200, this.el.clientWidth);
-    const height = Math.max(180, Math.min(420, Math.round(width * 0.55)));
+    // A phone gets a taller chart: the basal lane and the predictions need the room.
+    const height = Math.max(180, Math.min(420, Math.round(width * (width < 500 ? 0.8 : 0.5))));
     return { width, height };
   }
 
