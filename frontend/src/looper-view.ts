@@ -92,9 +92,27 @@ export function showMarkerDetail(el: HTMLElement, m: Marker | null, units: Units
   el.hidden = false;
 }
 
-/** Shows an announcement until dismissed (the same message twice shows once). */
-export function showAnnouncement(el: HTMLElement, a: AlarmEvent): void {
+/** The newest `Announcement` treatment of the last hour, as an alarm-shaped event. */
+export function recentAnnouncement(treatments: readonly Treatment[], now: number): AlarmEvent | null {
+  const a = [...treatments].reverse().find((x) => x.eventType === 'Announcement' && now - x.mills < 3600_000);
+  return a ? { level: 0, title: 'Announcement', message: a.notes ?? '', group: 'Announcement' } : null;
+}
+
+const dismissed = new Set<string>();
+
+/**
+ * Shows an announcement (from the socket's `announcement` event or a recent treatment) until it is
+ * dismissed; one dismissed stays hidden.
+ */
+export function showAnnouncement(el: HTMLElement, a: AlarmEvent | null): void {
   const text = el.querySelector('.announcement-text') as HTMLElement;
-  text.textContent = a.message || a.title;
+  const msg = a ? a.message || a.title : '';
+  if (!a || !msg || dismissed.has(msg)) return;
+  text.textContent = msg;
   el.hidden = false;
+  const close = el.querySelector('button') as HTMLButtonElement;
+  close.onclick = () => {
+    dismissed.add(msg);
+    el.hidden = true;
+  };
 }

@@ -11,7 +11,7 @@ import { GlucoseChart } from './chart';
 import { type Credential, credentialFrom, loadCredential, saveCredential } from './credentials';
 import { type DataState, applyDataUpdate, emptyData } from './data';
 import { chooseLanguage, currentLanguage, setLanguage, t, translatePage } from './i18n';
-import { LooperView, looperChartParts, showAnnouncement, showMarkerDetail } from './looper-view';
+import { LooperView, looperChartParts, recentAnnouncement, showAnnouncement, showMarkerDetail } from './looper-view';
 import { renderNow as drawNow, renderStats as drawStats } from './now-view';
 import { type ConnectionState, Realtime } from './realtime';
 import { DEFAULT_SETTINGS, type Settings, settingsFromStatus } from './settings';
@@ -117,6 +117,7 @@ function ingest(payload: unknown): void {
   data = applyDataUpdate(data, payload, Date.now());
   renderAll();
   looper.refresh();
+  showAnnouncement($('announcement'), recentAnnouncement(data.treatments, Date.now()));
 }
 
 async function loadHistoryByRest(): Promise<void> {
@@ -323,7 +324,6 @@ function wireControls(): void {
   }
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
-  $('announcement-close').addEventListener('click', () => ($('announcement').hidden = true));
   wireSoundPrompts(sound, banner, $('sound-enable'));
   // Keep "n min ago", staleness and the chart's time axis moving.
   window.setInterval(() => {

@@ -122,6 +122,22 @@ describe('careportal', () => {
     await b.context().close();
   });
 
+  test('an announcement entered in the careportal shows on another dashboard until dismissed', async () => {
+    const a = await open({ width: 360, height: 800 }, { signedIn: true });
+    const b = await open({ width: 360, height: 800 });
+    await a.waitForSelector('#careportal-open:not([hidden])', { timeout: 5000 });
+    await a.click('#careportal-open');
+    await a.selectOption('#cp-eventType', 'Announcement');
+    await a.fill('#cp-notes', 'Pump site changed at school');
+    await a.click('#cp-submit');
+    await b.waitForSelector('#announcement:not([hidden])', { timeout: 5000 });
+    assert.match((await b.textContent('#announcement')) ?? '', /Pump site changed at school/);
+    await b.click('#announcement button');
+    await b.waitForSelector('#announcement', { state: 'hidden', timeout: 2000 });
+    await a.context().close();
+    await b.context().close();
+  });
+
   test('offline, a failed save says so and keeps the entry; saving again once online stores it once', async () => {
     const a = await open({ width: 360, height: 800 }, { signedIn: true });
     await a.waitForSelector('#careportal-open:not([hidden])', { timeout: 5000 });
