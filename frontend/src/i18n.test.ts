@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, chooseLanguage, nightscoutCode, setLanguage, t, useTable } from './i18n';
+import { LANGUAGES, chooseLanguage, nightscoutCode, setLanguage, t, translateAlarmMessage, useTable } from './i18n';
 
 const files = import.meta.glob<Record<string, string>>('./translations/*.json', { eager: true, import: 'default' });
 const tables = Object.fromEntries(Object.entries(files).map(([f, tbl]) => [f.replace(/^.*\/(\w+)\.json$/, '$1'), tbl]));
@@ -37,5 +37,14 @@ describe('translations', () => {
     expect(chooseLanguage(null, undefined, ['ja-JP', 'nl-BE'])).toBe('nl');
     expect(chooseLanguage('klingon', 'xx', ['ja'])).toBe('en');
     expect([nightscoutCode('pt-BR'), nightscoutCode('da'), nightscoutCode('zh-TW'), nightscoutCode('de-AT')]).toEqual(['br', 'dk', 'zh_tw', 'de']);
+  });
+
+  it("translates the server's English alarm texts, and leaves others as they are", async () => {
+    await setLanguage('es');
+    expect(t('Urgent LOW')).toBe('Urgente, BAJA');
+    expect(translateAlarmMessage('BG Now: 48 mg/dl')).toBe('Glucemia actual: 48 mg/dl');
+    expect(translateAlarmMessage('Last reading 20 min ago')).toBe('Última lectura hace 20 min');
+    expect(translateAlarmMessage('Glucemia actual: 48')).toBe('Glucemia actual: 48');
+    await setLanguage('en');
   });
 });

@@ -33,6 +33,18 @@ export function t(key: string, ...params: (string | number)[]): string {
   return params.length ? s.replace(/%(\d)/g, (m, i: string) => String(params[Number(i) - 1] ?? m)) : s;
 }
 
+/**
+ * An alarm message as the server sends it in English (`BG Now: 50 mg/dl`, `Last reading 20 min ago`),
+ * in the page's language; a message the server already translated passes through unchanged.
+ */
+export function translateAlarmMessage(m: string): string {
+  const bg = /^BG Now: (.+)$/.exec(m);
+  if (bg) return t('BG Now: %1', bg[1] as string);
+  const last = /^Last reading (\d+) min ago$/.exec(m);
+  if (last) return t('Last reading %1 min ago', last[1] as string);
+  return t(m);
+}
+
 /** Uses `tbl` for language `code` (tests and the loader). */
 export function useTable(code: string, tbl: Table): void {
   lang = code;

@@ -10,7 +10,7 @@ import { Careportal } from './careportal';
 import { GlucoseChart } from './chart';
 import { type Credential, credentialFrom, loadCredential, saveCredential } from './credentials';
 import { type DataState, applyDataUpdate, emptyData } from './data';
-import { chooseLanguage, currentLanguage, setLanguage, t, translatePage } from './i18n';
+import { chooseLanguage, currentLanguage, setLanguage, t, translateAlarmMessage, translatePage } from './i18n';
 import { LooperView, looperChartParts, recentAnnouncement, showAnnouncement, showMarkerDetail } from './looper-view';
 import { renderNow as drawNow, renderStats as drawStats } from './now-view';
 import { type ConnectionState, Realtime } from './realtime';
@@ -247,15 +247,6 @@ async function submitCredential(ev: Event): Promise<void> {
 }
 
 // ---- language ----
-
-/** Alarm texts the server sends in English (`BG Now: 50 mg/dl`, `Last reading 20 min ago`). */
-function translateAlarmMessage(m: string): string {
-  const bg = /^BG Now: (.+)$/.exec(m);
-  if (bg) return t('BG Now: %1', bg[1] as string);
-  const last = /^Last reading (\d+) min ago$/.exec(m);
-  if (last) return t('Last reading %1 min ago', last[1] as string);
-  return t(m);
-}
 
 function retranslate(): void {
   translatePage();
