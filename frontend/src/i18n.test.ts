@@ -47,4 +47,19 @@ describe('translations', () => {
     expect(translateAlarmMessage('Glucemia actual: 48')).toBe('Glucemia actual: 48');
     await setLanguage('en');
   });
+
+  it('has every string the dashboard translates in every table', () => {
+    const sources = import.meta.glob<string>(['./*.ts', '!./*.test.ts', '../index.html'], { query: '?raw', import: 'default', eager: true });
+    const keys = new Set<string>();
+    for (const [file, src] of Object.entries(sources)) {
+      for (const m of src.matchAll(/\bt\(\s*'((?:[^'\\]|\\.)*)'/g)) keys.add(m[1] as string);
+      if (file.endsWith('.html')) for (const m of src.matchAll(/data-i18n(?:="")?>([^<]+)</g)) keys.add((m[1] as string).trim());
+      if (file.endsWith('careportal-form.ts')) for (const m of src.matchAll(/(?:value|error): '([^']+)'/g)) keys.add(m[1] as string);
+      if (file.endsWith('careportal.ts')) for (const m of src.matchAll(/label: '([^']+)'/g)) keys.add(m[1] as string);
+    }
+    expect(keys.size).toBeGreaterThan(100);
+    for (const [code, tbl] of Object.entries(tables)) {
+      expect([...keys].filter((k) => !Object.hasOwn(tbl, k)), code).toEqual([]);
+    }
+  });
 });

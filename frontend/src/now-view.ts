@@ -27,7 +27,7 @@ export function renderNow(data: DataState, settings: Settings, units: Units, now
   const label = t(dir.label);
   if (isCgmError(last.mgdl)) {
     bgEl.textContent = errorCode(last.mgdl);
-    bgEl.title = t('CGM error: %1', errorMeaning(last.mgdl));
+    bgEl.title = t('CGM error: %1', t(errorMeaning(last.mgdl)));
     classes.push('cgm-error');
   } else {
     bgEl.textContent = formatBg(last.mgdl, units);
@@ -49,7 +49,7 @@ export function renderNow(data: DataState, settings: Settings, units: Units, now
   stale.textContent =
     st === 'urgent' ? t('No data for %1 minutes: check the sensor and uploader', mins) : t('Data is %1 minutes old', mins);
   section.className = classes.join(' ');
-  const value = isCgmError(last.mgdl) ? t('CGM error: %1', errorMeaning(last.mgdl)) : `${bgEl.textContent} ${unitsLabel(units)}`;
+  const value = isCgmError(last.mgdl) ? t('CGM error: %1', t(errorMeaning(last.mgdl))) : `${bgEl.textContent} ${unitsLabel(units)}`;
   document.title = `${bgEl.textContent} ${dir.arrow} ${delta?.display ?? ''} · ${settings.title}`;
   if (last.mills !== lastAnnounced) {
     lastAnnounced = last.mills;
