@@ -35,7 +35,9 @@ export class LooperView {
     private readonly pillsEl: HTMLElement,
     private readonly credential: () => Credential | null,
   ) {
+    // Ages and the loop's age move with the clock; levels the server computes need a fetch.
     window.setInterval(() => this.render(), 60_000);
+    window.setInterval(() => this.refresh(0), 300_000);
   }
 
   /** Fetches the properties once the burst of updates is over (debounced). */
