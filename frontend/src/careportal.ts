@@ -57,10 +57,11 @@ export class Careportal {
   }
 
   private renderNotice(): void {
-    const n = this.pending.all().length;
-    this.notice.hidden = n === 0;
+    const list = this.pending.all();
+    this.notice.hidden = list.length === 0;
     const text = this.notice.querySelector('span');
-    if (text) text.textContent = t('%1 careportal entries not saved yet: kept on this device.', n);
+    const names = list.map((x) => t(String(x.eventType))).join(', ');
+    if (text) text.textContent = t('Not saved yet, kept on this device: %1', names);
   }
 
   /** Sends every kept entry again; each one saved leaves the list. */

@@ -169,6 +169,27 @@ describe('careportal', () => {
     assert.deepEqual((await r.json()).map((t) => t.notes), ['offline note']);
     await a.context().close();
   });
+
+  test('an entry whose save failed survives a reload and is sent with Retry', async () => {
+    const a = await open({ width: 360, height: 800 }, { signedIn: true });
+    await a.waitForSelector('#careportal-open:not([hidden])', { timeout: 5000 });
+    await a.route('**/api/v1/treatments', (route) => route.abort('internetdisconnected'));
+    await a.click('#careportal-open');
+    await a.selectOption('#cp-eventType', 'Site Change');
+    await a.fill('#cp-notes', 'left arm');
+    await a.click('#cp-submit');
+    await a.waitForFunction(() => /cannot reach the server/.test(document.querySelector('#cp-status')?.textContent ?? ''), null, { timeout: 5000 });
+    await a.click('#cp-cancel');
+    await a.reload();
+    await a.waitForSelector('#cp-pending:not([hidden])', { timeout: 5000 });
+    assert.match((await a.textContent('#cp-pending')) ?? '', /Site Change/);
+    await a.unroute('**/api/v1/treatments');
+    await a.click('#cp-pending button');
+    await a.waitForSelector('#cp-pending', { state: 'hidden', timeout: 5000 });
+    const r = await fetch(`${server.base}/api/v1/treatments.json?find[eventType]=Site%20Change&find[notes]=left%20arm`, { headers: { 'api-secret': SECRET_SHA1 } });
+    assert.equal((await r.json()).length, 1);
+    await a.context().close();
+  });
 });
 
 describe('looper view, languages and accessibility', () => {
