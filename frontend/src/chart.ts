@@ -103,7 +103,8 @@ export class GlucoseChart {
 
   private xRange(): { min: number; max: number } {
     const inp = this.input as ChartInput;
-    const ahead = inp.curves.length || inp.cone.length ? (inp.hours <= 6 ? 3600 : 7200) : 300;
+    // Room after now for the loop's predictions (up to 2 h on the long views) or the 65-minute AR2 cone.
+    const ahead = inp.curves.length ? (inp.hours <= 6 ? 3600 : 7200) : inp.cone.length ? 4200 : 300;
     const max = inp.now / 1000 + ahead;
     return { min: inp.now / 1000 - inp.hours * 3600, max };
   }
