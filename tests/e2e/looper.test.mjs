@@ -14,7 +14,8 @@ let server;
 let seeded;
 before(async () => {
   browser = await launchBrowser();
-  server = await startServer();
+  // Nightscout computes a plugin's property only when it is in ENABLE.
+  server = await startServer({ ENABLE: 'careportal iob cob basal pump loop openaps cage sage iage bage upbat rawbg bwp' });
   seeded = await seedLooper(server.base);
 });
 after(async () => {
