@@ -151,7 +151,7 @@ export class GlucoseChart {
         y: { range: () => this.yRange() },
       },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values: h24 ? '{HH}:{mm}' : undefined },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 80, values: h24 ? '{HH}:{mm}' : undefined },
         {
           stroke: axis,
           grid: { stroke: grid, width: 1 },

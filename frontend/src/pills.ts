@@ -47,6 +47,7 @@ function minsSince(at: unknown, now: number): number | undefined {
 }
 
 export function agoShort(mins: number): string {
+  if (mins < 1) return t('just now');
   if (mins < 60) return t('%1m ago', mins);
   if (mins < 48 * 60) return t('%1h ago', Math.floor(mins / 60));
   return t('%1d ago', Math.floor(mins / 1440));
