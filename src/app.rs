@@ -22,6 +22,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub auth: Arc<Authority>,
     pub realtime: Realtime,
+    pub bridges: crate::bridges::Bridges,
 }
 
 impl AppState {
@@ -33,7 +34,8 @@ impl AppState {
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
         let realtime = Realtime::start(config.clone(), store.clone(), auth.clone(), feed);
-        AppState { config, store, auth, realtime }
+        let bridges = crate::bridges::Bridges::new(&config);
+        AppState { config, store, auth, realtime, bridges }
     }
 }
 
@@ -117,8 +119,11 @@ pub async fn serve_listeners(
     };
     let stop = Shutdown::new();
     let io = state.realtime.io.clone();
+    // The vendor-cloud bridges poll until shutdown.
+    let bridges = state.bridges.clone().run(state.store.clone(), state.config.clone(), stop.clone());
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(bridges);
     if let Some(tls) = &tls {
         tasks.spawn(tls.clone().watch(stop.wait()));
     }

@@ -9,6 +9,8 @@ pub mod app;
 pub mod auth;
 /// Sub-path hosting: `BASE_PATH` stripped before routing.
 pub mod base_path;
+/// Readings pulled from the vendors' clouds (Dexcom Share, LibreLinkUp, CareLink).
+pub mod bridges;
 /// Configuration read once from Nightscout's environment variable names.
 pub mod config;
 /// The dashboard (`frontend/`), built by `build.rs` and embedded in the binary.

@@ -1,0 +1,152 @@
+//! Readings pulled from the vendors' clouds (Nightscout's `connect` / legacy `bridge`): one task
+//! per configured source, polling on the sensor's cadence, backing off on failure, writing
+//! through the entries write rules, with its health in `status.json`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::domain::Doc;
+use crate::domain::time::now_ms;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+
+mod carelink;
+pub mod config;
+mod dexcom;
+mod health;
+mod librelinkup;
+pub mod schedule;
+mod store;
+mod vendor;
+
+use config::{BridgeConfig, Source};
+use health::Health;
+use vendor::{BridgeError, Vendor};
+
+/// The configured bridges and their health; cheap to clone (kept in `AppState`).
+#[derive(Clone, Default)]
+pub struct Bridges {
+    run: Arc<Vec<(BridgeConfig, Arc<Health>)>>,
+    unusable: Arc<Vec<Arc<Health>>>,
+}
+
+impl Bridges {
+    /// The bridges the configuration asks for; nothing runs until [`Bridges::run`].
+    pub fn new(c: &Config) -> Bridges {
+        let run = c.bridges.run.iter().map(|b| (b.clone(), Health::new(b))).collect();
+        let timing = c.bridges.run.first().map(|b| b.timing);
+        let default_timing = config::Timing {
+            cadence: std::time::Duration::from_secs(300),
+            lag: std::time::Duration::ZERO,
+            jitter: std::time::Duration::ZERO,
+            backoff: std::time::Duration::from_secs(150),
+            max_backoff: std::time::Duration::from_secs(3600),
+            alert_after: std::time::Duration::ZERO,
+        };
+        let unusable = c
+            .bridges
+            .unusable
+            .iter()
+            .map(|u| {
+                tracing::error!(source = %u.source, "bridge not started: {}", u.reason);
+                Health::unusable(&u.source, &u.reason, &timing.unwrap_or(default_timing))
+            })
+            .collect();
+        Bridges { run: Arc::new(run), unusable: Arc::new(unusable) }
+    }
+
+    /// `status.json`'s `bridges`: one object per bridge asked for.
+    pub fn status(&self, now: i64) -> Value {
+        let all = self.run.iter().map(|(_, h)| h.to_json(now)).chain(self.unusable.iter().map(|h| h.to_json(now)));
+        Value::Array(all.collect())
+    }
+
+    /// Runs every bridge until `stop` is triggered.
+    pub async fn run(self, store: Arc<dyn Store>, config: Arc<Config>, stop: Shutdown) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (cfg, health) in self.run.iter() {
+            let (cfg, health, store, config, stop) =
+                (cfg.clone(), health.clone(), store.clone(), config.clone(), stop.clone());
+            tracing::info!(source = cfg.source.name(), "bridge starting: pulling readings from {}", cfg.source.label());
+            tasks.spawn(async move {
+                tokio::select! {
+                    _ = run_one(cfg, health, store, config) => {}
+                    _ = stop.wait() => {}
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+fn vendor_for(cfg: &BridgeConfig) -> Box<dyn Vendor> {
+    match cfg.source {
+        Source::DexcomShare => Box::new(dexcom::Dexcom::new(cfg.clone())),
+        Source::LinkUp => Box::new(librelinkup::LinkUp::new(cfg.clone())),
+        Source::CareLink => Box::new(carelink::CareLink::new(cfg.clone())),
+    }
+}
+
+fn jitter(cfg: &BridgeConfig) -> std::time::Duration {
+    let bound = u64::try_from(cfg.timing.jitter.as_millis()).unwrap_or(u64::MAX);
+    std::time::Duration::from_millis(schedule::random_below(bound))
+}
+
+async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, config: Arc<Config>) {
+    let mut vendor = vendor_for(&cfg);
+    let name = cfg.source.name();
+    loop {
+        let started = now_ms();
+        let wait = match poll(vendor.as_mut(), store.as_ref(), &config, started).await {
+            Ok((newest, stored)) => {
+                health.succeeded(now_ms(), newest, stored);
+                if stored > 0 {
+                    tracing::info!(source = name, stored, "bridge stored new readings");
+                }
+                schedule::after_success(&cfg.timing, newest, now_ms(), jitter(&cfg))
+            }
+            Err(e) => {
+                let (failures, message) = health.failed(now_ms(), &e);
+                let wait = schedule::after_failure(&cfg.timing, &e, failures, jitter(&cfg));
+                tracing::warn!(source = name, failures, retry_in_s = wait.as_secs(), "bridge poll failed: {message}");
+                wait
+            }
+        };
+        health.scheduled(now_ms(), u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// One poll: fetch from the newest stored reading on (at most two days back), write the
+/// readings not yet stored; returns the newest reading now known and how many were written.
+async fn poll(
+    vendor: &mut dyn Vendor,
+    db: &dyn Store,
+    config: &Config,
+    now: i64,
+) -> Result<(Option<i64>, usize), BridgeError> {
+    let db_down = |e: crate::store::StoreError| {
+        tracing::warn!("bridge: database error: {e}");
+        BridgeError::Transient("cannot reach our own database".into())
+    };
+    let newest = store::newest_reading(db, now).await.map_err(db_down)?;
+    let floor = now - store::MAX_BACKFILL_MS;
+    let since = newest.unwrap_or(floor).max(floor);
+    let readings = vendor.fetch(since, now).await?;
+    let mut fresh: Vec<Doc> = readings
+        .into_iter()
+        .filter(|d| store::date_of(d).is_some_and(|t| t >= floor && t <= now + store::MAX_AHEAD_MS))
+        .collect();
+    let Some(oldest) = fresh.iter().filter_map(store::date_of).min() else {
+        return Ok((newest, 0));
+    };
+    let mut known: HashSet<i64> = store::stored_dates(db, oldest, now).await.map_err(db_down)?;
+    // Each date once: across polls (stored) and within this answer.
+    fresh.retain(|d| store::date_of(d).is_some_and(|t| known.insert(t)));
+    let newest_now = fresh.iter().filter_map(store::date_of).chain(newest).max();
+    let stored = store::write_entries(db, config, fresh, now).await.map_err(db_down)?;
+    Ok((newest_now, stored))
+}

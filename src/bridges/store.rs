@@ -1,0 +1,57 @@
+//! Where bridged readings go: the same write rules as an uploader's `POST /api/v1/entries`
+//! (normalisation, upsert on `sysTime` + `type`) through the notifying store, so sockets,
+//! alarms, v3 history and `/storage` see them; and where a (re)started bridge resumes from.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
+use crate::domain::{Collection, Doc, entries};
+use crate::store::{Store, StoreResult, Upsert, WriteMode};
+
+/// How far back a bridge reaches (nightscout-connect: two days).
+pub const MAX_BACKFILL_MS: i64 = 2 * 24 * 3600 * 1000;
+/// Readings dated further ahead of our clock than this are not believed.
+pub const MAX_AHEAD_MS: i64 = 3600 * 1000;
+
+fn sgv_between(from: i64, to: i64) -> Filter {
+    Filter::eq("type", Val::Str("sgv".into()))
+        .and(Filter::field("date", Cond::Gte(Val::Int(from))))
+        .and(Filter::field("date", Cond::Lte(Val::Int(to))))
+}
+
+/// The newest stored reading within the backfill window (none: start two days back).
+pub async fn newest_reading(store: &dyn Store, now: i64) -> StoreResult<Option<i64>> {
+    let q = Query::new(sgv_between(now - MAX_BACKFILL_MS, now + MAX_AHEAD_MS)).sort("date", Dir::Desc).limit(Some(1));
+    Ok(store.find(Collection::Entries, &q).await?.first().and_then(date_of))
+}
+
+/// The dates of the readings already stored from `from` on, so a poll writes only new ones.
+pub async fn stored_dates(store: &dyn Store, from: i64, now: i64) -> StoreResult<HashSet<i64>> {
+    let docs = store.find(Collection::Entries, &Query::new(sgv_between(from, now + MAX_AHEAD_MS))).await?;
+    Ok(docs.iter().filter_map(date_of).collect())
+}
+
+pub fn date_of(d: &Doc) -> Option<i64> {
+    match d.get("date")? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|x| x as i64)),
+        _ => None,
+    }
+}
+
+/// Writes entries exactly as `POST /api/v1/entries` does (`api::v1::entries::create`).
+/// TODO(house): call the shared entries write module once main has it.
+pub async fn write_entries(store: &dyn Store, config: &Config, mut docs: Vec<Doc>, now: i64) -> StoreResult<usize> {
+    for d in &mut docs {
+        entries::normalize(d, config.uuid_handling, now);
+    }
+    let n = docs.len();
+    let ops = docs
+        .into_iter()
+        .map(|d| Upsert { filter: entries::dedup_filter(&d), doc: d, mode: WriteMode::Merge })
+        .collect();
+    store.upsert_many(Collection::Entries, ops).await?;
+    Ok(n)
+}
