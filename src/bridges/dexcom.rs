@@ -15,6 +15,7 @@ const LOGIN: &str = "/ShareWebServices/Services/General/LoginPublisherAccountByI
 const LATEST: &str = "/ShareWebServices/Services/Publisher/ReadPublisherLatestGlucoseValues";
 /// nightscout-connect re-logs in 10 minutes before the day-long session ends.
 const SESSION_MS: i64 = 24 * 3600 * 1000 - 600_000;
+const SKEW_MARGIN_MS: i64 = 10 * 60_000;
 const NULL_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// Dexcom's trend numbers, 0-9, as Nightscout directions.
 const DIRECTIONS: [&str; 10] = [
@@ -89,8 +90,10 @@ impl Dexcom {
 
     async fn read(&self, session: &str, since: i64, now: i64) -> VendorResult<Vec<Doc>> {
         // maxCount = readings missing since `since` (5 minutes each), minutes = 5 × maxCount, as
-        // nightscout-connect asks; capped at the day Share keeps (Share refuses more).
-        let max_count = ((now - since).max(1) as f64 / 300_000.0).ceil().clamp(1.0, 288.0) as i64;
+        // nightscout-connect asks, plus two readings of margin so a vendor clock a few minutes
+        // off (or a reading landing late) leaves no gap; what we already have is skipped by the
+        // caller. Capped at the day Share keeps (Share refuses more).
+        let max_count = ((now - since + SKEW_MARGIN_MS).max(1) as f64 / 300_000.0).ceil().clamp(1.0, 288.0) as i64;
         let query = [
             ("sessionID", session.to_owned()),
             ("minutes", (5 * max_count).to_string()),

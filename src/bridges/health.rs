@@ -22,6 +22,8 @@ struct State {
     retry_in_ms: Option<u64>,
     newest_reading: Option<i64>,
     stored_total: u64,
+    /// The last waits scheduled (ms), newest last: the back-off as it was computed.
+    recent_waits: std::collections::VecDeque<u64>,
 }
 
 /// One bridge's health, shared by its task (writer) and `status.json` (reader).
@@ -118,6 +120,10 @@ impl Health {
         self.with(|s| {
             s.next_attempt = Some(now + i64::try_from(wait_ms).unwrap_or(i64::MAX / 2));
             s.retry_in_ms = Some(wait_ms);
+            if s.recent_waits.len() == 8 {
+                s.recent_waits.pop_front();
+            }
+            s.recent_waits.push_back(wait_ms);
         });
     }
 
@@ -165,6 +171,7 @@ impl Health {
             "nextAttempt": s.next_attempt,
             "nextAttemptString": iso(s.next_attempt),
             "retryInMs": s.retry_in_ms,
+            "recentWaitsMs": s.recent_waits,
             "newestReading": s.newest_reading,
             "readingsStored": s.stored_total,
         })

@@ -26,13 +26,14 @@ fn ms(d: Duration) -> i64 {
 /// The wait after a good poll. `newest` is the newest reading stored (epoch ms), `jitter` a
 /// random value in `0..timing.jitter`. The next reading is due at `newest + k × cadence` for the
 /// smallest `k >= 1` that, with the lag, lies in the future; without any reading, one cadence.
-/// A reading dated a few minutes ahead of our clock (vendor clock skew) only moves the poll
-/// later by that much; it never makes us poll in a loop.
+/// A reading dated ahead of our clock (the vendor's clock runs fast) has just arrived: the next
+/// one is due a cadence from now, not from its date, so we neither poll in a loop nor late.
 pub fn after_success(t: &Timing, newest: Option<i64>, now: i64, jitter: Duration) -> Duration {
     let (cadence, lag) = (ms(t.cadence), ms(t.lag));
     let at = match newest {
         None => now + cadence,
         Some(last) => {
+            let last = last.min(now);
             let behind = now - lag - last;
             let k = if behind < 0 { 1 } else { behind / cadence + 1 };
             last + k * cadence + lag
@@ -97,10 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn a_reading_dated_ahead_of_our_clock_never_polls_at_once() {
+    fn a_reading_dated_ahead_of_our_clock_counts_as_just_arrived() {
         let now = 1_000 * MIN;
         let d = after_success(&timing(), Some(now + 3 * MIN), now, Duration::ZERO);
-        assert_eq!(d, Duration::from_millis((8 * MIN + 18_000) as u64));
+        assert_eq!(d, Duration::from_millis((5 * MIN + 18_000) as u64));
     }
 
     #[test]
