@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::config::Config;
 use crate::domain::Doc;
 use crate::domain::time::now_ms;
-use crate::shutdown::Shutdown;
 use crate::store::Store;
+use crate::write::Writer;
 
 mod carelink;
 pub mod config;
@@ -58,23 +60,29 @@ impl Bridges {
         Bridges { run: Arc::new(run), unusable: Arc::new(unusable) }
     }
 
+    /// True when the configuration asks for any bridge (working or not).
+    pub fn any(&self) -> bool {
+        !self.run.is_empty() || !self.unusable.is_empty()
+    }
+
     /// `status.json`'s `bridges`: one object per bridge asked for.
     pub fn status(&self, now: i64) -> Value {
         let all = self.run.iter().map(|(_, h)| h.to_json(now)).chain(self.unusable.iter().map(|h| h.to_json(now)));
         Value::Array(all.collect())
     }
 
-    /// Runs every bridge until `stop` is triggered.
-    pub async fn run(self, store: Arc<dyn Store>, config: Arc<Config>, stop: Shutdown) {
+    /// Runs every bridge until `stop` is cancelled. Reads go to `store`, writes through `writer`
+    /// (the entries write rules, over the notifying store).
+    pub async fn run(self, store: Arc<dyn Store>, writer: Writer, stop: CancellationToken) {
         let mut tasks = tokio::task::JoinSet::new();
         for (cfg, health) in self.run.iter() {
-            let (cfg, health, store, config, stop) =
-                (cfg.clone(), health.clone(), store.clone(), config.clone(), stop.clone());
+            let (cfg, health, store, writer, stop) =
+                (cfg.clone(), health.clone(), store.clone(), writer.clone(), stop.clone());
             tracing::info!(source = cfg.source.name(), "bridge starting: pulling readings from {}", cfg.source.label());
             tasks.spawn(async move {
                 tokio::select! {
-                    _ = run_one(cfg, health, store, config) => {}
-                    _ = stop.wait() => {}
+                    _ = run_one(cfg, health, store, writer) => {}
+                    _ = stop.cancelled() => {}
                 }
             });
         }
@@ -95,12 +103,12 @@ fn jitter(cfg: &BridgeConfig) -> std::time::Duration {
     std::time::Duration::from_millis(schedule::random_below(bound))
 }
 
-async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, config: Arc<Config>) {
+async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, writer: Writer) {
     let mut vendor = vendor_for(&cfg);
     let name = cfg.source.name();
     loop {
         let started = now_ms();
-        let wait = match poll(vendor.as_mut(), store.as_ref(), &config, started).await {
+        let wait = match poll(vendor.as_mut(), store.as_ref(), &writer, started).await {
             Ok((newest, stored)) => {
                 health.succeeded(now_ms(), newest, stored);
                 if stored > 0 {
@@ -125,7 +133,7 @@ async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, 
 async fn poll(
     vendor: &mut dyn Vendor,
     db: &dyn Store,
-    config: &Config,
+    writer: &Writer,
     now: i64,
 ) -> Result<(Option<i64>, usize), BridgeError> {
     let db_down = |e: crate::store::StoreError| {
@@ -147,6 +155,7 @@ async fn poll(
     // Each date once: across polls (stored) and within this answer.
     fresh.retain(|d| store::date_of(d).is_some_and(|t| known.insert(t)));
     let newest_now = fresh.iter().filter_map(store::date_of).chain(newest).max();
-    let stored = store::write_entries(db, config, fresh, now).await.map_err(db_down)?;
+    let stored = fresh.len();
+    writer.create_entries(fresh).await.map_err(db_down)?;
     Ok((newest_now, stored))
 }

@@ -1,15 +1,14 @@
-//! Where bridged readings go: the same write rules as an uploader's `POST /api/v1/entries`
-//! (normalisation, upsert on `sysTime` + `type`) through the notifying store, so sockets,
-//! alarms, v3 history and `/storage` see them; and where a (re)started bridge resumes from.
+//! What a bridge reads from the store: where a (re)started bridge resumes from, and which
+//! readings are stored already. Writes go through `crate::write` (`Writer::create_entries`, the
+//! rules of an uploader's `POST /api/v1/entries`), so sockets, alarms and `/storage` see them.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::config::Config;
 use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
-use crate::domain::{Collection, Doc, entries};
-use crate::store::{Store, StoreResult, Upsert, WriteMode};
+use crate::domain::{Collection, Doc};
+use crate::store::{Store, StoreResult};
 
 /// How far back a bridge reaches (nightscout-connect: two days).
 pub const MAX_BACKFILL_MS: i64 = 2 * 24 * 3600 * 1000;
@@ -39,19 +38,4 @@ pub fn date_of(d: &Doc) -> Option<i64> {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|x| x as i64)),
         _ => None,
     }
-}
-
-/// Writes entries exactly as `POST /api/v1/entries` does (`api::v1::entries::create`).
-/// TODO(house): call the shared entries write module once main has it.
-pub async fn write_entries(store: &dyn Store, config: &Config, mut docs: Vec<Doc>, now: i64) -> StoreResult<usize> {
-    for d in &mut docs {
-        entries::normalize(d, config.uuid_handling, now);
-    }
-    let n = docs.len();
-    let ops = docs
-        .into_iter()
-        .map(|d| Upsert { filter: entries::dedup_filter(&d), doc: d, mode: WriteMode::Merge })
-        .collect();
-    store.upsert_many(Collection::Entries, ops).await?;
-    Ok(n)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::super::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
 
 /// Timings that make a test run in milliseconds: poll every 250 ms, first retry after 100 ms,
 /// doubling, at most a minute (so a "wait the longest" is never reached within a test).
@@ -96,6 +96,6 @@ pub fn assert_once(stored: &[Value], want: &[i64]) {
 
 /// A time on a whole second, `mins` minutes from now (vendors send seconds).
 pub fn at_min(mins: i64) -> i64 {
-    let now = super::super::common::now_ms();
+    let now = crate::common::now_ms();
     (now / 1000) * 1000 + mins * 60_000
 }

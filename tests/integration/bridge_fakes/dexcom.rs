@@ -66,7 +66,7 @@ async fn latest(State(s): State<Shared>, Query(q): Query<HashMap<String, String>
         Err(code) => return StatusCode::from_u16(code).unwrap().into_response(),
         Ok(()) => {}
     }
-    let now = super::super::common::now_ms();
+    let now = crate::common::now_ms();
     let mut rows: Vec<(i64, i64)> =
         s.lock().readings.iter().copied().filter(|(t, _)| *t >= now - minutes * 60_000).collect();
     rows.sort_by_key(|(t, _)| std::cmp::Reverse(*t));

@@ -2,13 +2,12 @@
 //! readings stored once and pushed to a dashboard, session expiry, wrong password, terms to
 //! accept, rate limiting, back-off, clock skew, health in status.json, restart without gaps.
 
-mod bridge_fakes;
-mod common;
-
-use bridge_fakes::dashboard::Dashboard;
-use bridge_fakes::harness::{assert_once, at_min, entries, entries_count, health_until, spawn, status, vars, wait_for};
-use bridge_fakes::{Shared, carelink, dexcom, linkup, serve};
-use common::{Backend, SECRET_SHA1, TestApp};
+use crate::bridge_fakes::dashboard::Dashboard;
+use crate::bridge_fakes::harness::{
+    assert_once, at_min, entries, entries_count, health_until, spawn, status, vars, wait_for,
+};
+use crate::bridge_fakes::{Shared, carelink, dexcom, linkup, serve};
+use crate::common::{Backend, SECRET_SHA1, TestApp};
 
 const USER: &str = "ann.parent@example.com";
 const PASS: &str = "correct horse battery";
@@ -254,7 +253,7 @@ async fn a_restarted_bridge_resumes_from_the_newest_reading_without_gaps(backend
     let creds = [("CONNECT_SHARE_ACCOUNT_NAME", USER), ("CONNECT_SHARE_PASSWORD", PASS)];
     let mut v = vars("dexcomshare", &creds, &[]);
     v.push(("CONNECT_SHARE_SERVER", &base));
-    v.extend([("API_SECRET", common::SECRET), ("AUTH_FAIL_DELAY", "0")]);
+    v.extend([("API_SECRET", crate::common::SECRET), ("AUTH_FAIL_DELAY", "0")]);
     let app = TestApp::spawn_at(backend, &v, dir, mongo).await;
     let all = entries_count(&app, 13).await;
     assert_once(&all, &[before.clone(), during.clone()].concat());
@@ -279,6 +278,6 @@ async fn a_failing_bridge_raises_the_alert_while_the_stale_data_alarm_still_fire
     .await;
     let h = health_until(&app, "the bridge alert", |h| h["state"] == "failing" && h["alert"] == true).await;
     let since = h["failingSince"].as_i64().unwrap();
-    assert!(common::now_ms() - since >= 300, "alert only after failing for the alert delay");
+    assert!(crate::common::now_ms() - since >= 300, "alert only after failing for the alert delay");
     assert!(h["message"].as_str().unwrap().starts_with("Dexcom Share has failed for"), "{h}");
 }
