@@ -83,12 +83,12 @@ impl CareLink {
         Ok(res)
     }
 
+    /// An HTML page and whether the answer set a cookie (the login post sets none when it
+    /// refuses the credentials).
     async fn html(&mut self, req: reqwest::RequestBuilder, url: &str, what: &str) -> VendorResult<(String, bool)> {
-        let before: usize = self.jar.values().map(Vec::len).sum();
         let res = self.send(req.header("accept", HTML_ACCEPT).header("user-agent", BROWSER), url).await?;
         let status = res.status();
-        let set_cookie = res.headers().contains_key(reqwest::header::SET_COOKIE)
-            || self.jar.values().map(Vec::len).sum::<usize>() > before;
+        let set_cookie = res.headers().contains_key(reqwest::header::SET_COOKIE);
         if status.is_client_error() || status.is_server_error() {
             return Err(status_error(status, retry_after(&res), what));
         }

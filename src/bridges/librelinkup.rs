@@ -120,7 +120,10 @@ impl LinkUp {
                 if let Some(v) = body.pointer("/data/minimumVersion").and_then(Value::as_str) {
                     self.cfg.linkup_version = v.to_owned();
                 }
-                BridgeError::Transient(format!("LibreLinkUp wants app version {}; retrying with it", self.cfg.linkup_version))
+                BridgeError::Transient(format!(
+                    "LibreLinkUp refused app version {} and names no newer one; set CONNECT_LINK_UP_VERSION",
+                    self.cfg.linkup_version
+                ))
             }
             _ if message.contains("RequiredHeaderMissing") || http == 403 => BridgeError::Transient(format!(
                 "{what}: LibreLinkUp refused our app headers (HTTP {http}); set CONNECT_LINK_UP_VERSION to the \
@@ -133,7 +136,15 @@ impl LinkUp {
     async fn login(&mut self, now: i64) -> VendorResult<()> {
         let body = json!({"email": self.cfg.username, "password": self.cfg.password.expose()});
         let req = self.request(reqwest::Method::POST, "/llu/auth/login", None).json(&body);
-        let mut data = self.call(req, "LibreLinkUp login").await?;
+        let announced = self.cfg.linkup_version.clone();
+        let mut data = match self.call(req, "LibreLinkUp login").await {
+            // Status 920 named a newer minimum app version (adopted in `failure`): once more.
+            Err(BridgeError::Transient(_)) if self.cfg.linkup_version != announced => {
+                let req = self.request(reqwest::Method::POST, "/llu/auth/login", None).json(&body);
+                self.call(req, "LibreLinkUp login").await?
+            }
+            other => other?,
+        };
         if data.get("redirect").and_then(Value::as_bool) == Some(true) {
             let region = data.get("region").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
             if !self.cfg.base_url.ends_with(".libreview.io") || region.is_empty() {

@@ -67,15 +67,15 @@ pub fn http_client(redirects: bool) -> reqwest::Client {
 pub fn transport(e: reqwest::Error) -> BridgeError {
     let e = e.without_url();
     let what = if e.is_timeout() {
-        "timed out".to_owned()
+        "the vendor's server did not answer in time".to_owned()
     } else if e.is_connect() {
-        "cannot connect".to_owned()
+        "cannot connect to the vendor's server".to_owned()
     } else if e.is_decode() {
-        "sent an answer we cannot read".to_owned()
+        "the vendor's server sent an answer we cannot read".to_owned()
     } else {
-        format!("request failed ({e})")
+        format!("the request to the vendor's server failed ({e})")
     };
-    BridgeError::Transient(format!("the vendor's server {what}"))
+    BridgeError::Transient(what)
 }
 
 /// `Retry-After` in seconds, if the vendor sent one.

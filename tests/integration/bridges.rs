@@ -26,6 +26,7 @@ both!(
     librelinkup_follows_the_chosen_patient_with_the_current_app_headers,
     librelinkup_terms_to_accept_are_reported_and_the_bridge_resumes_once_accepted,
     librelinkup_rate_limiting_waits_as_long_as_the_vendor_asks,
+    librelinkup_adopts_the_minimum_app_version_the_vendor_names,
     carelink_readings_arrive_through_the_sso_login_of_a_care_partner,
     a_wrong_carelink_password_needs_the_user_and_is_not_retried_soon,
     a_restarted_bridge_resumes_from_the_newest_reading_without_gaps,
@@ -193,6 +194,17 @@ async fn librelinkup_rate_limiting_waits_as_long_as_the_vendor_asks(backend: Bac
     let h = health_until(&app, "recovered", |h| h["state"] == "ok").await;
     assert_eq!(h["recentWaitsMs"][0], 1000, "the lockout (1 s), not our 100 ms back-off");
     assert_once(&entries_count(&app, 1).await, &[t]);
+}
+
+async fn librelinkup_adopts_the_minimum_app_version_the_vendor_names(backend: Backend) {
+    let fake = Shared::new(USER, PASS);
+    let t = at_min(-1);
+    fake.add(t, 101);
+    // nightscout-connect's old default, which LibreLinkUp no longer accepts.
+    let Some(app) = linkup_app(backend, &fake, &[("CONNECT_LINK_UP_VERSION", "4.7.0")]).await else { return };
+    assert_once(&entries_count(&app, 1).await, &[t]);
+    let v = fake.lock();
+    assert_eq!((v.refused_headers, v.logins), (1, 1), "refused once, then logged in with the version named");
 }
 
 async fn carelink_app(backend: Backend, fake: &Shared) -> Option<TestApp> {

@@ -50,6 +50,11 @@ fn refuse(s: &Shared, h: &HeaderMap, authed: bool) -> Option<Response> {
 }
 
 async fn login(State(s): State<Shared>, h: HeaderMap, Json(body): Json<Value>) -> Response {
+    if header(&h, "version") != "4.16.0" && header(&h, "product") == "llu.android" {
+        // An app older than the vendor accepts: status 920 names the minimum.
+        s.lock().refused_headers += 1;
+        return Json(json!({"status": 920, "data": {"minimumVersion": "4.16.0"}})).into_response();
+    }
     if let Some(r) = refuse(&s, &h, false) {
         return r;
     }
