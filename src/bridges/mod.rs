@@ -128,8 +128,10 @@ async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, 
     }
 }
 
-/// One poll: fetch from the newest stored reading on (at most two days back), write the
-/// readings not yet stored; returns the newest reading now known and how many were written.
+/// One poll: fetch from the newest stored reading on (at most two days back) and write the
+/// readings newer than it, each date once. Older ones are never rewritten (nightscout-connect's
+/// `is_newer`): LibreLinkUp's 15-minute history and CareLink's day of readings come back on every
+/// poll, and a reading someone deleted stays deleted.
 async fn poll(
     vendor: &mut dyn Vendor,
     db: &dyn Store,
@@ -144,16 +146,14 @@ async fn poll(
     let floor = now - store::MAX_BACKFILL_MS;
     let since = newest.unwrap_or(floor).max(floor);
     let readings = vendor.fetch(since, now).await?;
-    let mut fresh: Vec<Doc> = readings
+    let mut seen = HashSet::new();
+    let fresh: Vec<Doc> = readings
         .into_iter()
-        .filter(|d| store::date_of(d).is_some_and(|t| t >= floor && t <= now + store::MAX_AHEAD_MS))
+        .filter(|d| store::date_of(d).is_some_and(|t| t > since && t <= now + store::MAX_AHEAD_MS && seen.insert(t)))
         .collect();
-    let Some(oldest) = fresh.iter().filter_map(store::date_of).min() else {
+    if fresh.is_empty() {
         return Ok((newest, 0));
-    };
-    let mut known: HashSet<i64> = store::stored_dates(db, oldest, now).await.map_err(db_down)?;
-    // Each date once: across polls (stored) and within this answer.
-    fresh.retain(|d| store::date_of(d).is_some_and(|t| known.insert(t)));
+    }
     let newest_now = fresh.iter().filter_map(store::date_of).chain(newest).max();
     let stored = fresh.len();
     writer.create_entries(fresh).await.map_err(db_down)?;

@@ -1,8 +1,5 @@
-//! What a bridge reads from the store: where a (re)started bridge resumes from, and which
-//! readings are stored already. Writes go through `crate::write` (`Writer::create_entries`, the
+//! What a bridge reads from the store: where a (re)started bridge resumes from. Writes go through `crate::write` (`Writer::create_entries`, the
 //! rules of an uploader's `POST /api/v1/entries`), so sockets, alarms and `/storage` see them.
-
-use std::collections::HashSet;
 
 use serde_json::Value;
 
@@ -25,12 +22,6 @@ fn sgv_between(from: i64, to: i64) -> Filter {
 pub async fn newest_reading(store: &dyn Store, now: i64) -> StoreResult<Option<i64>> {
     let q = Query::new(sgv_between(now - MAX_BACKFILL_MS, now + MAX_AHEAD_MS)).sort("date", Dir::Desc).limit(Some(1));
     Ok(store.find(Collection::Entries, &q).await?.first().and_then(date_of))
-}
-
-/// The dates of the readings already stored from `from` on, so a poll writes only new ones.
-pub async fn stored_dates(store: &dyn Store, from: i64, now: i64) -> StoreResult<HashSet<i64>> {
-    let docs = store.find(Collection::Entries, &Query::new(sgv_between(from, now + MAX_AHEAD_MS))).await?;
-    Ok(docs.iter().filter_map(date_of).collect())
 }
 
 pub fn date_of(d: &Doc) -> Option<i64> {
