@@ -202,9 +202,10 @@ fn dexcom(env: &Env, legacy_user: Option<&str>, legacy_pass: Option<&str>) -> Re
     if let Some(m) = missing(&[("CONNECT_SHARE_ACCOUNT_NAME", &user), ("CONNECT_SHARE_PASSWORD", &pass)]) {
         return Ok(Err(m));
     }
-    // The legacy bridge named its entries `share2`; nightscout-connect names them itself.
-    let device = if env.get("CONNECT_SHARE_ACCOUNT_NAME").is_none() { "share2" } else { "nightscout-connect" };
-    Ok(Ok(common(env, Source::DexcomShare, &server, user, pass, None, device, 18_000)?))
+    // Nightscout 15.0.9 runs the legacy settings on nightscout-connect, which names the entries
+    // `nightscout-connect` (the retired share2nightscout-bridge wrote `share2`; dedup is on date
+    // and type, so the two never duplicate a reading).
+    Ok(Ok(common(env, Source::DexcomShare, &server, user, pass, None, "nightscout-connect", 18_000)?))
 }
 
 fn linkup(env: &Env) -> Result<Made, ConfigError> {

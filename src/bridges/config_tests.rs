@@ -55,7 +55,7 @@ fn the_legacy_bridge_maps_onto_dexcom_share_and_is_not_echoed_in_enable() {
     let b = &c.bridges.run[0];
     assert_eq!(
         (b.base_url.as_str(), b.username.as_str(), b.device.as_str()),
-        ("https://shareous1.dexcom.com", "ann", "share2")
+        ("https://shareous1.dexcom.com", "ann", "nightscout-connect")
     );
 }
 

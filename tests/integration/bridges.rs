@@ -22,6 +22,7 @@ macro_rules! both {
 both!(
     dexcom_share_readings_are_stored_once_pushed_live_and_survive_session_expiry_and_clock_skew,
     a_wrong_dexcom_password_is_reported_in_plain_words_and_not_retried_soon,
+    the_legacy_bridge_settings_run_dexcom_share_and_bridge_is_not_echoed_in_enable,
     failures_back_off_exponentially_and_the_bridge_recovers,
     librelinkup_follows_the_chosen_patient_with_the_current_app_headers,
     librelinkup_terms_to_accept_are_reported_and_the_bridge_resumes_once_accepted,
@@ -113,6 +114,24 @@ async fn a_wrong_dexcom_password_is_reported_in_plain_words_and_not_retried_soon
     assert_eq!(fake.lock().login_attempts, 1);
     assert!(entries(&app).await.is_empty());
     no_credentials(&status(&app).await.0);
+}
+
+async fn the_legacy_bridge_settings_run_dexcom_share_and_bridge_is_not_echoed_in_enable(backend: Backend) {
+    let fake = Shared::new(USER, PASS);
+    let t = at_min(-3);
+    fake.add(t, 133);
+    let base = serve(dexcom::router(fake.clone())).await;
+    let mut v = vec![("ENABLE", "careportal bridge"), ("BRIDGE_USER_NAME", USER), ("BRIDGE_PASSWORD", PASS)];
+    v.extend_from_slice(&crate::bridge_fakes::harness::FAST);
+    v.push(("BRIDGE_SERVER", &base));
+    let Some(app) = spawn(backend, &v).await else { return };
+    assert_once(&entries_count(&app, 1).await, &[t]);
+    let status = app.get_json("/api/v1/status.json").await;
+    let enable: Vec<&str> =
+        status["settings"]["enable"].as_array().unwrap().iter().filter_map(|e| e.as_str()).collect();
+    assert!(enable.contains(&"careportal") && !enable.contains(&"bridge"), "{enable:?}");
+    assert_eq!(status["bridges"][0]["source"], "dexcomshare");
+    no_credentials(&status.to_string());
 }
 
 async fn failures_back_off_exponentially_and_the_bridge_recovers(backend: Backend) {
