@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::config::{BridgeConfig, Source, Timing};
+use super::config::{BridgeConfig, Source};
 use super::vendor::BridgeError;
 use crate::domain::time::to_iso_utc;
 
@@ -67,7 +67,7 @@ impl Health {
     }
 
     /// A bridge asked for that cannot run; `reason` names settings, never their values.
-    pub fn unusable(source: &str, reason: &str, timing: &Timing) -> Arc<Health> {
+    pub fn unusable(source: &str, reason: &str) -> Arc<Health> {
         let label = [Source::DexcomShare, Source::LinkUp, Source::CareLink]
             .into_iter()
             .find(|s| s.name() == source)
@@ -76,7 +76,7 @@ impl Health {
             source: source.into(),
             label,
             server: String::new(),
-            alert_after_ms: i64::try_from(timing.alert_after.as_millis()).unwrap_or(i64::MAX),
+            alert_after_ms: 0,
             secrets: Vec::new(),
             unusable: Some(reason.into()),
             state: Mutex::default(),

@@ -39,22 +39,13 @@ impl Bridges {
     /// The bridges the configuration asks for; nothing runs until [`Bridges::run`].
     pub fn new(c: &Config) -> Bridges {
         let run = c.bridges.run.iter().map(|b| (b.clone(), Health::new(b))).collect();
-        let timing = c.bridges.run.first().map(|b| b.timing);
-        let default_timing = config::Timing {
-            cadence: std::time::Duration::from_secs(300),
-            lag: std::time::Duration::ZERO,
-            jitter: std::time::Duration::ZERO,
-            backoff: std::time::Duration::from_secs(150),
-            max_backoff: std::time::Duration::from_secs(3600),
-            alert_after: std::time::Duration::ZERO,
-        };
         let unusable = c
             .bridges
             .unusable
             .iter()
             .map(|u| {
                 tracing::error!(source = %u.source, "bridge not started: {}", u.reason);
-                Health::unusable(&u.source, &u.reason, &timing.unwrap_or(default_timing))
+                Health::unusable(&u.source, &u.reason)
             })
             .collect();
         Bridges { run: Arc::new(run), unusable: Arc::new(unusable) }

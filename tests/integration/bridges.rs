@@ -23,6 +23,7 @@ both!(
     dexcom_share_readings_are_stored_once_pushed_live_and_survive_session_expiry_and_clock_skew,
     a_wrong_dexcom_password_is_reported_in_plain_words_and_not_retried_soon,
     the_legacy_bridge_settings_run_dexcom_share_and_bridge_is_not_echoed_in_enable,
+    a_bridge_that_cannot_run_is_reported_and_the_server_still_serves,
     failures_back_off_exponentially_and_the_bridge_recovers,
     librelinkup_follows_the_chosen_patient_with_the_current_app_headers,
     librelinkup_terms_to_accept_are_reported_and_the_bridge_resumes_once_accepted,
@@ -132,6 +133,17 @@ async fn the_legacy_bridge_settings_run_dexcom_share_and_bridge_is_not_echoed_in
     assert!(enable.contains(&"careportal") && !enable.contains(&"bridge"), "{enable:?}");
     assert_eq!(status["bridges"][0]["source"], "dexcomshare");
     no_credentials(&status.to_string());
+}
+
+async fn a_bridge_that_cannot_run_is_reported_and_the_server_still_serves(backend: Backend) {
+    let v = [("ENABLE", "connect"), ("CONNECT_SOURCE", "linkup glooko"), ("CONNECT_LINK_UP_USERNAME", USER)];
+    let Some(app) = spawn(backend, &v).await else { return };
+    let (_, first) = status(&app).await;
+    let all = app.get_json("/api/v1/status.json").await["bridges"].clone();
+    assert_eq!((first["state"].as_str(), first["alert"].as_bool()), (Some("not-configured"), Some(true)));
+    assert!(first["message"].as_str().unwrap().contains("CONNECT_LINK_UP_PASSWORD must be set"), "{first}");
+    assert!(all[1]["message"].as_str().unwrap().contains("not supported"), "{all}");
+    app.post_entries(serde_json::json!([{"type": "sgv", "sgv": 100, "date": at_min(0)}])).await;
 }
 
 async fn failures_back_off_exponentially_and_the_bridge_recovers(backend: Backend) {
