@@ -29,6 +29,7 @@ both!(
     librelinkup_terms_to_accept_are_reported_and_the_bridge_resumes_once_accepted,
     librelinkup_rate_limiting_waits_as_long_as_the_vendor_asks,
     librelinkup_adopts_the_minimum_app_version_the_vendor_names,
+    librelinkup_never_follows_another_patient_than_the_one_named,
     carelink_readings_arrive_through_the_sso_login_of_a_care_partner,
     a_wrong_carelink_password_needs_the_user_and_is_not_retried_soon,
     a_restarted_bridge_resumes_from_the_newest_reading_without_gaps,
@@ -239,6 +240,24 @@ async fn librelinkup_adopts_the_minimum_app_version_the_vendor_names(backend: Ba
     assert_once(&entries_count(&app, 1).await, &[t]);
     let v = fake.lock();
     assert_eq!((v.refused_headers, v.logins), (1, 1), "refused once, then logged in with the version named");
+}
+
+async fn librelinkup_never_follows_another_patient_than_the_one_named(backend: Backend) {
+    let fake = Shared::new(USER, PASS);
+    fake.add(at_min(-1), 101);
+    let Some(app) = linkup_app(backend, &fake, &[("CONNECT_LINK_UP_PATIENT_ID", "p-9")]).await else { return };
+    let h = health_until(&app, "needs-action", |h| h["state"] == "needs-action").await;
+    let message = h["message"].as_str().unwrap();
+    assert!(message.contains("matches none of the 2 patients") && message.contains(linkup::OTHER_PATIENT), "{message}");
+    assert!(entries(&app).await.is_empty(), "nothing from another patient is stored");
+    // Without a choice, the first patient is followed (as nightscout-connect does) and the log
+    // lists the ids to choose from.
+    let fake = Shared::new(USER, PASS);
+    let t = at_min(-1);
+    fake.add(t, 101);
+    let Some(app) = linkup_app(backend, &fake, &[]).await else { return };
+    let stored = entries_count(&app, 1).await;
+    assert_eq!(stored[0]["sgv"], 399, "the first of the account's patients");
 }
 
 async fn carelink_app(backend: Backend, fake: &Shared) -> Option<TestApp> {
