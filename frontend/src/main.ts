@@ -4,6 +4,7 @@
  */
 import './style.css';
 import { AlarmBanner } from './alarm-banner';
+import { watchBridges } from './bridge-banner';
 import { Unauthorized, fetchRecentSgvs, fetchSgvsSince, fetchTreatmentsSince, getJson } from './api';
 import { socketPath } from './base';
 import { Careportal } from './careportal';
@@ -340,4 +341,5 @@ renderUnitsToggle();
 renderConnection(connState);
 renderSignIn();
 wireControls();
+watchBridges(() => credential);
 void firstPaint();
