@@ -124,6 +124,8 @@ pub struct Config {
     pub on_azure_app_service: bool,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// The plugins' `<PLUGIN>_<KEY>` settings (`src/plugin_config.rs`).
+    pub plugins: crate::plugin_config::PluginSettings,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -154,7 +156,11 @@ pub struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Env<'a> {
+        Env { lookup }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         let lower = name.to_ascii_lowercase();
         [format!("CUSTOMCONNSTR_{name}"), format!("CUSTOMCONNSTR_{lower}"), name.to_owned(), lower]
@@ -339,6 +345,7 @@ impl Config {
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
+            plugins: crate::plugin_config::PluginSettings::from_env(&env),
         })
     }
 

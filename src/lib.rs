@@ -25,6 +25,8 @@ pub mod health;
 pub mod healthcheck;
 /// Forced https (307) and security headers (HSTS, helmet's defaults) around the whole service.
 pub mod https;
+/// The plugins' `<PLUGIN>_<KEY>` settings with Nightscout's defaults.
+pub mod plugin_config;
 /// socket.io: Nightscout's namespaces and the broadcaster every confirmed write reaches.
 pub mod realtime;
 /// One log line per request, keyed by route template, never by secret.

@@ -54,6 +54,9 @@ pub mod entries;
 pub mod filter;
 /// Units, delta and direction: the one shared implementation.
 pub mod glucose;
+/// Nightscout's server plugins (iob, cob, basal, pump, loop, openaps, ages, ar2, ...): the
+/// `/api/v2/properties` values and the non-glucose notifications, computed from recent data.
+pub mod plugins;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
