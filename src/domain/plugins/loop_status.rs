@@ -118,3 +118,7 @@ pub fn level(last_ok: Option<i64>, prefs: &LoopPrefs, now: i64) -> i64 {
         -3
     }
 }
+
+#[cfg(test)]
+#[path = "loop_status_tests.rs"]
+mod tests;

@@ -15,6 +15,8 @@ pub mod ar2;
 pub mod basal;
 pub mod bwp;
 pub mod cob;
+#[cfg(test)]
+pub mod fixtures;
 pub mod iob;
 pub mod loop_status;
 pub mod notify;
