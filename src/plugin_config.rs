@@ -143,6 +143,48 @@ impl PluginSettings {
     }
 }
 
+impl PluginSettings {
+    /// `extendedSettings` as `status.json` and the socket's `status` carry them, for the
+    /// enabled plugins (Nightscout sends the variables set; these are the values in force).
+    pub fn extended(&self, enabled: &[String]) -> serde_json::Value {
+        use serde_json::json;
+        let on = |p: &str| enabled.iter().any(|e| e == p);
+        let looping = |p: &LoopPrefs| json!({"warn": p.warn, "urgent": p.urgent, "enableAlerts": p.enable_alerts});
+        let age = |p: &AgePrefs| {
+            json!({"info": p.info, "warn": p.warn, "urgent": p.urgent,
+                "display": if p.display_days { "days" } else { "hours" }, "enableAlerts": p.enable_alerts})
+        };
+        let p = &self.pump;
+        let mut out = serde_json::Map::new();
+        out.insert("devicestatus".into(), json!({"advanced": true, "days": 1}));
+        let blocks = [
+            (
+                "pump",
+                json!({"warnClock": p.warn_clock, "urgentClock": p.urgent_clock, "warnRes": p.warn_res,
+                "urgentRes": p.urgent_res, "warnBattV": p.warn_batt_v, "urgentBattV": p.urgent_batt_v,
+                "warnBattP": p.warn_batt_p, "urgentBattP": p.urgent_batt_p, "warnOnSuspend": p.warn_on_suspend,
+                "enableAlerts": p.enable_alerts, "warnBattQuietNight": p.warn_batt_quiet_night}),
+            ),
+            ("loop", looping(&self.loop_)),
+            ("openaps", looping(&self.openaps)),
+            ("cage", age(&self.cage)),
+            ("sage", age(&self.sage)),
+            ("iage", age(&self.iage)),
+            ("bage", age(&self.bage)),
+            (
+                "upbat",
+                json!({"warn": self.upbat.warn, "urgent": self.upbat.urgent, "enableAlerts": self.upbat.enable_alerts}),
+            ),
+        ];
+        for (name, block) in blocks {
+            if on(name) {
+                out.insert(name.into(), block);
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +206,10 @@ mod tests {
         assert!(s.cage.enable_alerts);
         assert_eq!(s.loop_.urgent, 60.0, "0 falls back to the default, as `||` does");
         assert_eq!(s.sage.warn, 164.0);
+        let ext = s.extended(&["pump".to_string(), "cage".to_string()]);
+        assert_eq!(ext["pump"]["warnRes"], 20.0);
+        assert_eq!(ext["cage"]["enableAlerts"], true);
+        assert_eq!(ext["devicestatus"]["days"], 1);
+        assert!(ext.get("sage").is_none());
     }
 }

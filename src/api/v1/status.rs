@@ -141,7 +141,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
             "enable": enable,
             "authenticationPromptOnLoad": on("AUTHENTICATION_PROMPT_ON_LOAD", false),
         },
-        "extendedSettings": {"devicestatus": {"advanced": true, "days": 1}},
+        "extendedSettings": c.plugins.extended(&enable),
         "authorized": null,
         "runtimeState": "loaded",
     })

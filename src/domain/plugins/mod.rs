@@ -107,6 +107,10 @@ pub fn num(x: f64) -> Value {
     json_number(x)
 }
 
+/// The plugins look back 6 hours at most (`loop`, `openaps`; `pump` 2 × `PUMP_URGENT_CLOCK`,
+/// so a clock limit over 3 hours is capped here); older devicestatus is not copied.
+const DEVICESTATUS_WINDOW_MS: i64 = 6 * 3_600_000;
+
 /// The adapter from stored documents (any order) to the plugins' inputs: the one place that
 /// says where the data comes from, so the caller can hand over the engine's windows.
 pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile: Option<&Doc>, now: i64) -> Inputs {
@@ -135,8 +139,8 @@ pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile
     let mut statuses: Vec<Doc> = devicestatus
         .iter()
         .filter_map(|d| {
+            let ms = millis(d, "created_at").filter(|ms| *ms >= now - DEVICESTATUS_WINDOW_MS)?;
             let mut d = d.clone();
-            let ms = millis(&d, "created_at")?;
             d.insert("mills".into(), ms.into());
             Some(d)
         })

@@ -89,7 +89,7 @@ fn announcements_are_info_notifications_for_ten_minutes() {
     let s = settings(&[]);
     let a = doc(json!({"_id": "a1", "eventType": "Announcement", "notes": "Pump site changed, all good",
         "created_at": ago(2.0), "enteredBy": "mum"}));
-    let inp = inputs(&[], &[a.clone()], &[], None, NOW);
+    let inp = inputs(&[], std::slice::from_ref(&a), &[], None, NOW);
     let n = requests(&inp, &context(&s, &en));
     assert_eq!(n.len(), 1);
     let v = n[0].to_json();
