@@ -9,9 +9,11 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{Config, Secret};
 
+mod client_ip;
 mod delay;
 pub mod shiro;
 
+pub use client_ip::client_ip;
 pub use delay::DelayList;
 
 /// Credentials as found on a request, before they are checked.
@@ -37,8 +39,6 @@ pub struct Caller {
     grants: Arc<[String]>,
     /// True when no credentials were given and the default roles apply.
     pub from_defaults: bool,
-    /// The subject's name for tokens; `admin` for the API secret.
-    pub subject: Option<String>,
 }
 
 impl Caller {
@@ -95,7 +95,7 @@ impl Authority {
 
     /// The caller anonymous requests are treated as.
     pub fn anonymous(&self) -> Caller {
-        Caller { grants: self.defaults.clone(), from_defaults: true, subject: None }
+        Caller { grants: self.defaults.clone(), from_defaults: true }
     }
 
     /// Resolves credentials from `ip`, waiting first if that address recently failed.
@@ -110,7 +110,7 @@ impl Authority {
         let candidates = [creds.secret.as_deref(), creds.token.as_deref()];
         if candidates.into_iter().flatten().any(|c| self.is_secret(c)) {
             self.delays.clear(ip);
-            return Ok(Caller { grants: self.admin.clone(), from_defaults: false, subject: Some("admin".into()) });
+            return Ok(Caller { grants: self.admin.clone(), from_defaults: false });
         }
         self.delays.record_failure(ip);
         tracing::warn!(%ip, "failed authentication");

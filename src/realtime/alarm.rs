@@ -13,11 +13,12 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
 use super::root::resolve;
-use crate::config::{Config, Units};
+use crate::config::Config;
 use crate::domain::glucose;
+use crate::domain::js::js_number;
 use crate::domain::plugins::{self, notify};
 use crate::domain::time::now_ms;
-use crate::engine::runtime::js_number;
+use crate::domain::units::Units;
 
 /// Levels (`lib/levels.js`).
 pub const URGENT: i64 = 2;
@@ -51,7 +52,7 @@ fn mins(c: &Config, name: &str, default: f64) -> f64 {
 /// A reading in the display units, as the alarm message shows it.
 fn display(c: &Config, mgdl: f64) -> String {
     match c.units {
-        Units::MgDl => glucose::js_str(glucose::js_round(mgdl)),
+        Units::MgDl => glucose::js_str(crate::domain::js::js_round(mgdl)),
         Units::Mmol => glucose::fixed1(glucose::mgdl_to_mmol(mgdl)),
     }
 }
@@ -101,7 +102,7 @@ fn requests(ctx: &Ctx, now: i64) -> Vec<notify::Notify> {
     let c = &ctx.config;
     let snap = ctx.engine.snapshot();
     let inp = plugins::inputs(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_ref(), now);
-    let enabled = crate::api::v1::status::enabled_features(c);
+    let enabled = crate::config::public::enabled_features(c);
     let cx = plugins::Context::from_config(c, &enabled);
     let latest = inp.readings.first().map(|r| (r.mgdl, r.mills));
     let simple = judge(c, latest, now).map(|(level, title, event, message)| notify::Notify {
@@ -270,9 +271,9 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
         Ok(v) => vec![v],
         Err(_) => return,
     };
-    let level = args.first().and_then(|v| js_number(Some(v))).unwrap_or(WARN as f64) as i64;
+    let level = args.first().and_then(js_number).unwrap_or(WARN as f64) as i64;
     let group = args.get(1).and_then(Value::as_str).unwrap_or("default").to_owned();
-    let silence = args.get(2).and_then(|v| js_number(Some(v))).map_or(DEFAULT_SILENCE_MS, |x| x as i64);
+    let silence = args.get(2).and_then(js_number).map_or(DEFAULT_SILENCE_MS, |x| x as i64);
     let until = now_ms() + silence.clamp(0, 24 * 3_600_000);
     {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());

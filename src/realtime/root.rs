@@ -56,7 +56,7 @@ pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::c
 
 /// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).
 pub fn client_ip(s: &SocketRef) -> std::net::IpAddr {
-    crate::api::caller::client_ip(s.req_parts())
+    crate::auth::client_ip(s.req_parts())
 }
 
 /// Resolves credentials; `None` when some were given and none is valid.
@@ -81,19 +81,15 @@ async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         let _guard = ctx.publish.lock().await;
         s.join(DATA_RECEIVERS);
         let snap = ctx.engine.snapshot();
-        if msg.status.as_ref().is_some_and(truthy) {
+        if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
-            full["status"] = crate::api::v1::status::status_json(&ctx.config, ctx.store.backend());
+            full["status"] = crate::config::public::status_json(&ctx.config, ctx.store.backend());
             let _ = s.emit("dataUpdate", &full);
         } else {
             let _ = s.emit("dataUpdate", snap.full());
         }
     }
     let _ = ack.send(&json!({"read": perms.read, "write": perms.write, "write_treatment": perms.write_treatment}));
-}
-
-fn truthy(v: &Value) -> bool {
-    !matches!(v, Value::Null | Value::Bool(false)) && v != &json!(0) && v != &json!("")
 }
 
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.

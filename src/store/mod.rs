@@ -1,9 +1,10 @@
 //! The storage trait every backend implements, and the choice of backend from configuration.
 //! Backend-specific code lives only in this folder.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::Config;
 pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
@@ -89,11 +90,18 @@ pub trait Store: Send + Sync + 'static {
     async fn stats(&self) -> StoreResult<DbStats>;
 }
 
-/// Opens the backend the configuration names: MongoDB when a URI is set, else embedded SQLite.
-pub async fn open(config: &Config) -> StoreResult<Arc<dyn Store>> {
-    match &config.mongo_uri {
-        Some(uri) => Ok(Arc::new(MongoStore::connect(uri.expose(), &config.collections).await?)),
-        None => Ok(Arc::new(SqliteStore::open(&config.sqlite_path())?)),
+/// Where the data lives: a MongoDB database (with Nightscout's collection names), or the
+/// embedded SQLite file.
+pub enum Location<'a> {
+    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String> },
+    Sqlite(&'a Path),
+}
+
+/// Opens the backend at `location`.
+pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
+    match location {
+        Location::Mongo { uri, collections } => Ok(Arc::new(MongoStore::connect(uri, collections).await?)),
+        Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::notify::{INFO, NONE, URGENT, WARN};
 use super::{Inputs, mills_of};
-use crate::plugin_config::AgePrefs;
+use crate::config::plugins::AgePrefs;
 
 /// Which age.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -56,7 +56,7 @@ impl State {
     }
 
     fn point(&self, offset: i64, cone: f64) -> Point {
-        let mgdl = glucose::js_round(BG_REF * (self.curr + cone).exp());
+        let mgdl = crate::domain::js::js_round(BG_REF * (self.curr + cone).exp());
         Point { mills: self.time + offset, mgdl: mgdl.clamp(BG_MIN, BG_MAX) }
     }
 }

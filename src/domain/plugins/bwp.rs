@@ -70,7 +70,7 @@ pub fn calc(inp: &Inputs, cx: &Context, iob: &Iob) -> Value {
     }
     r.insert("bolusEstimate".into(), num(estimate));
     if let Some(basal) = p.and_then(|p| p.basal(now)).filter(|_| estimate != 0.0) {
-        let js = glucose::js_round;
+        let js = crate::domain::js::js_round;
         r.insert(
             "tempBasalAdjustment".into(),
             json!({"thirtymin": num(js((basal / 2.0 + estimate) / (basal / 2.0) * 100.0)),

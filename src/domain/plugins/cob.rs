@@ -97,7 +97,7 @@ pub fn from_treatments(inp: &Inputs, time: i64) -> Option<Map<String, Value>> {
             let end = activity_at(inp, decayed_by);
             if let (Some(a), Some(b)) = (start, end) {
                 let delayed_carbs = (a + b) / 2.0 * LIVER_SENS_RATIO / sens * ratio;
-                let delay_minutes = crate::domain::glucose::js_round(delayed_carbs / carbs_hr * 60.0);
+                let delay_minutes = crate::domain::js::js_round(delayed_carbs / carbs_hr * 60.0);
                 if delay_minutes > 0.0 {
                     decayed_by += delay_minutes as i64 * 60_000;
                     decays_in_hr = (decayed_by - time) as f64 / 3_600_000.0;
@@ -148,7 +148,7 @@ pub fn total(inp: &Inputs) -> Value {
         }
     };
     let Some(cob) = out.get("cob").and_then(super::js_number) else { return json!({}) };
-    let display = crate::domain::glucose::js_round(cob * 10.0) / 10.0;
+    let display = crate::domain::js::js_round(cob * 10.0) / 10.0;
     out.insert("display".into(), num(display));
     out.insert("displayLine".into(), format!("COB: {}g", crate::domain::glucose::js_str(display)).into());
     Value::Object(out)

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Inputs, iso, mills_of};
-use crate::plugin_config::LoopPrefs;
+use crate::config::plugins::LoopPrefs;
 
 const RECENT_HOURS: i64 = 6;
 

@@ -5,10 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::Doc;
-use super::glucose::{self, Reading, Units};
+use super::glucose::{Reading, Units};
+use super::js::{js_number, json_number};
 use super::time::{parse_epoch_ms_or_zoned, to_iso_utc};
-use super::treatments::{js_number, json_number};
-use crate::plugin_config::PluginSettings;
+use crate::config::plugins::PluginSettings;
 
 pub mod ages;
 pub mod ar2;
@@ -30,7 +30,7 @@ pub use profile::Profile;
 /// The recent data the plugins read, in Nightscout's runtime form (`mills` on every document).
 pub struct Inputs {
     pub now: i64,
-    /// Sgv readings dated up to now, newest first.
+    /// Sgv readings dated up to now (5 minutes of clock skew allowed), newest first.
     pub readings: Vec<Reading>,
     /// The stored document of the newest reading (`filtered`, `unfiltered`, `noise`).
     pub last_sgv: Option<Doc>,
@@ -99,13 +99,17 @@ pub fn number(doc: &Doc, field: &str) -> Option<f64> {
 /// JavaScript `x.toFixed(digits)`.
 pub fn fixed(x: f64, digits: i32) -> String {
     let m = 10f64.powi(digits);
-    let s = format!("{:.*}", digits as usize, glucose::js_round(x * m) / m);
+    let s = format!("{:.*}", digits as usize, crate::domain::js::js_round(x * m) / m);
     if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') { s[1..].to_owned() } else { s }
 }
 
 pub fn num(x: f64) -> Value {
     json_number(x)
 }
+
+/// A reading from a phone whose clock runs a few minutes fast still counts as current (as
+/// `/pebble` and `/api/v2/properties` take it), so its alarm is not missed.
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// The plugins look back 6 hours at most (`loop`, `openaps`; `pump` 2 × `PUMP_URGENT_CLOCK`,
 /// so a clock limit over 3 hours is capped here); older devicestatus is not copied.
@@ -118,7 +122,7 @@ pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile
         .iter()
         .filter(|e| !e.contains_key("mbg"))
         .filter_map(|e| Reading::from_entry(e).map(|r| (r, e)))
-        .filter(|(r, _)| r.mills <= now)
+        .filter(|(r, _)| r.mills <= now + CLOCK_SKEW_MS)
         .collect();
     readings.sort_by_key(|(r, _)| std::cmp::Reverse(r.mills));
     let last_sgv = readings.first().map(|(_, d)| (*d).clone());

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Doc, Inputs, iso, mills_of, number};
-use crate::plugin_config::LoopPrefs;
+use crate::config::plugins::LoopPrefs;
 
 const RECENT_HOURS: i64 = 6;
 

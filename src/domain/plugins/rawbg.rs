@@ -24,7 +24,7 @@ fn parse_int(v: Option<&Value>) -> f64 {
 }
 
 fn parse_float(v: Option<&Value>) -> f64 {
-    v.and_then(crate::domain::treatments::js_number).unwrap_or(0.0)
+    v.and_then(crate::domain::js::js_number).unwrap_or(0.0)
 }
 
 /// `rawbg.calc`: `unsmoothed` (default) scales the unfiltered value by the sgv/filtered ratio.
@@ -43,7 +43,7 @@ pub fn calc(sgv: &Doc, mgdl: f64, cal: &Doc, display: &str) -> f64 {
         let ratio = scale * (filtered - intercept) / slope / mgdl;
         scale * (unfiltered - intercept) / slope / ratio
     };
-    glucose::js_round(raw)
+    crate::domain::js::js_round(raw)
 }
 
 /// `noiseCodeToDisplay`.

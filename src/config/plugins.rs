@@ -2,7 +2,7 @@
 //! variables such as `PUMP_WARN_RES` or `CAGE_ENABLE_ALERTS`, with each plugin's defaults. As in
 //! Nightscout, a number that is 0 or does not parse falls back to the default (`x || default`).
 
-use crate::config::Env;
+use super::Env;
 
 /// `LOOP_*` and `OPENAPS_*`: minutes since the last loop.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,9 +2,7 @@
 //! gives followers Nightscout's plugin properties on `/api/v2/properties` and the `iob`, `cob`
 //! and `bwp` fields on `/pebble`, on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
