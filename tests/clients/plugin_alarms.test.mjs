@@ -66,6 +66,22 @@ for (const backend of backends()) {
       } finally { alarm.close(); root.close(); }
     });
 
+    it('the status of the first dataUpdate has versionNum, activeProfile and the plugin settings', async () => {
+      const root = io(srv.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+      try {
+        await srv.post('/api/v1/treatments', { eventType: 'Profile Switch', profile: 'Sport', duration: 0,
+          enteredBy: 'AndroidAPS', created_at: iso(Date.now() - MIN) });
+        const full = next(root, 'dataUpdate', (d) => !d.delta);
+        await call(root, 'authorize', { client: 'aaps', secret: SECRET_SHA1, status: true });
+        const s = (await full).status;
+        assert.equal(s.versionNum, 150007);
+        assert.equal(s.activeProfile, 'Sport');
+        assert.equal(s.extendedSettings.loop.enableAlerts, true);
+        assert.equal(s.extendedSettings.pump.warnRes, 10);
+        assert.deepEqual(s.extendedSettings.devicestatus, { advanced: true, days: 1 });
+      } finally { root.close(); }
+    });
+
     it('falling fast raises the predicted urgent low (ALARM_TYPES predict)', async () => {
       const { alarm, root } = await sockets();
       try {
