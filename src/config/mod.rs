@@ -107,6 +107,8 @@ pub struct Config {
     pub raw: HashMap<&'static str, String>,
     /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
     pub plugins: plugins::PluginSettings,
+    /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
+    pub(crate) bridges: crate::bridges::config::Bridges,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -266,7 +268,8 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+        let mut enable: Vec<String> =
+            env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -287,6 +290,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -327,6 +331,7 @@ impl Config {
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
             plugins: plugins::PluginSettings::from_env(&env),
+            bridges,
         })
     }
 
