@@ -94,7 +94,7 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let mut res = (self.status(), axum::Json(self.body())).into_response();
+        let mut res = (self.status(), crate::api::json::Json(self.body())).into_response();
         use axum::http::{HeaderValue, header};
         match self {
             ApiError::Unauthorized { .. } => {

@@ -28,7 +28,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 ApiError::bad_request("Bad request body", e.body_text())
             }
         })?;
-        parse(ctype.as_deref(), &bytes).map(Body)
+        let mut body = parse(ctype.as_deref(), &bytes)?;
+        crate::domain::js::whole_numbers_as_integers(&mut body);
+        Ok(Body(body))
     }
 }
 

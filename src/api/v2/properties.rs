@@ -1,11 +1,12 @@
 //! `GET /api/v2/properties[/names]` (`lib/api2/properties.js`; spec 1.11): the server's plugin
 //! properties followers read: `bgnow`, `delta`, `direction`, `upbat`, `dbsize`, `runtimestate`.
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::api::permit::{Allowed, PropertiesRead};
