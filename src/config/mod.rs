@@ -105,28 +105,6 @@ pub struct Config {
     pub raw: HashMap<&'static str, String>,
 }
 
-/// Variables whose raw value is passed through to `status.json` settings.
-const PASSTHROUGH: [&str; 18] = [
-    "ALARM_URGENT_HIGH",
-    "ALARM_HIGH",
-    "ALARM_LOW",
-    "ALARM_URGENT_LOW",
-    "ALARM_TIMEAGO_WARN",
-    "ALARM_TIMEAGO_WARN_MINS",
-    "ALARM_TIMEAGO_URGENT",
-    "ALARM_TIMEAGO_URGENT_MINS",
-    "NIGHT_MODE",
-    "EDIT_MODE",
-    "SHOW_RAWBG",
-    "SHOW_PLUGINS",
-    "SHOW_FORECAST",
-    "SCALE_Y",
-    "FOCUS_HOURS",
-    "DAY_START",
-    "DAY_END",
-    "AUTHENTICATION_PROMPT_ON_LOAD",
-];
-
 /// Reads a variable the way Nightscout does: the first non-empty of `CUSTOMCONNSTR_X`,
 /// `CUSTOMCONNSTR_x`, `X`, `x`, trimmed.
 pub struct Env<'a> {
@@ -279,7 +257,7 @@ impl Config {
                 value: p,
             })?,
         };
-        let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
+        let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
             hostname: env.get("HOSTNAME"),
