@@ -69,6 +69,8 @@ pub mod glucose;
 pub mod js;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
+/// `lib/server/purifier.js`: HTML sanitising of uploaded strings.
+pub mod purify;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.
