@@ -14,3 +14,4 @@ mod pebble_properties;
 mod profile_food;
 mod times_slice;
 mod treatments;
+mod wire_fidelity;
