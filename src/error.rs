@@ -18,6 +18,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("not acceptable")]
     NotAcceptable,
+    #[error("request body timeout")]
+    RequestTimeout,
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
     #[error("store error: {0}")]
@@ -41,6 +43,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +66,10 @@ impl ApiError {
                 "description": "request entity too large"
             }),
             ApiError::NotAcceptable => json!({"status": status, "message": "Not Acceptable"}),
+            ApiError::RequestTimeout => json!({
+                "status": status, "message": "Request Timeout",
+                "description": "the request body did not arrive in time"
+            }),
             ApiError::StoreUnavailable(_) => json!({
                 "status": status, "message": "Database unavailable",
                 "description": "The database could not be reached; nothing was written. Try again shortly."
@@ -101,7 +108,7 @@ impl IntoResponse for ApiError {
                 res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             // The rest of an oversize body is never read: the connection cannot be reused.
-            ApiError::PayloadTooLarge => {
+            ApiError::PayloadTooLarge | ApiError::RequestTimeout => {
                 res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
