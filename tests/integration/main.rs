@@ -10,6 +10,7 @@ mod deploy_shutdown;
 mod deploy_tls;
 mod devicestatus;
 mod entries;
+mod limits;
 mod pebble_properties;
 mod profile_food;
 mod times_slice;
