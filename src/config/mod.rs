@@ -101,6 +101,9 @@ pub struct Config {
     /// Running on Azure App Service (`WEBSITE_SITE_NAME` set): its front end marks https requests
     /// with `x-arr-ssl`, so a request without it (or `X-Forwarded-Proto: https`) came in clear text.
     pub on_azure_app_service: bool,
+    /// `FERROSCOUT_TRUSTED_PROXIES`: how many proxies in front of us append to `X-Forwarded-For`
+    /// (default 1 on Azure App Service, whose front end does, else 0: the peer is the client).
+    pub trusted_proxy_hops: usize,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
 }
@@ -295,6 +298,14 @@ impl Config {
             https_public_port: env.optional_port("FERROSCOUT_HTTPS_PUBLIC_PORT")?,
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
+            trusted_proxy_hops: match env.get("FERROSCOUT_TRUSTED_PROXIES") {
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "FERROSCOUT_TRUSTED_PROXIES",
+                    what: "a number of proxy hops (0, 1, 2, ..)",
+                    value: v.clone(),
+                })?,
+                None => usize::from(env.get("WEBSITE_SITE_NAME").is_some()),
+            },
             raw,
         })
     }
