@@ -9,7 +9,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use super::sqlite_sql::{SqlBuilder, path_expr};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, is_object_id};
 
@@ -136,9 +136,10 @@ fn poisoned<E>(_: E) -> StoreError {
 fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
-        Some(C::DiskFull) => StoreError::Unavailable(format!("disk full: {e}")),
-        Some(C::ReadOnly) => StoreError::Unavailable(format!("database is read-only: {e}")),
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Unavailable(format!("{}: {e}", outage::LOCKED)),
+        Some(C::CannotOpen) => StoreError::Unavailable(e.to_string()),
+        Some(C::DiskFull) => StoreError::Unavailable(format!("{}: {e}", outage::DISK_FULL)),
+        Some(C::ReadOnly) => StoreError::Unavailable(format!("{}: {e}", outage::READ_ONLY)),
         Some(C::ConstraintViolation) => StoreError::Invalid("duplicate _id".into()),
         _ => StoreError::Other(e.to_string()),
     }

@@ -11,6 +11,7 @@ mod deploy_tls;
 mod devicestatus;
 mod entries;
 mod limits;
+mod outages;
 mod pebble_properties;
 mod profile_food;
 mod times_slice;
