@@ -65,6 +65,9 @@ impl Body {
 
     fn parse(ctype: Option<&str>, bytes: &[u8]) -> Result<Body, ApiError> {
         let mut body = parse(ctype, bytes)?;
+        if crate::domain::documents::has_nul_key(&body) {
+            return Err(ApiError::bad_request("Bad request body", "field names must not contain NUL characters"));
+        }
         crate::domain::js::whole_numbers_as_integers(&mut body);
         Ok(Body(body))
     }

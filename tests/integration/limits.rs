@@ -11,6 +11,9 @@ contract!(
     a_post_with_a_wrong_header_secret_is_refused_before_its_body_is_read,
     a_small_body_may_still_carry_the_secret,
     a_huge_times_brace_pattern_is_a_400_not_a_gigabyte,
+    thousands_of_in_alternatives_work_and_too_many_are_a_400,
+    a_regex_is_validated_with_its_options,
+    a_nul_in_a_field_name_is_a_400,
 );
 
 /// Sends a request head announcing `length` body bytes, then only a few; the answer's head.
@@ -60,4 +63,43 @@ async fn a_huge_times_brace_pattern_is_a_400_not_a_gigabyte(app: TestApp) {
     let (status, body) = status_json(app.req(Method::GET, &path).send().await.unwrap()).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["status"], 400);
+}
+
+async fn thousands_of_in_alternatives_work_and_too_many_are_a_400(app: TestApp) {
+    app.post_entries(json!([xdrip_reading(now_ms() - 60_000, 150)])).await;
+    // As one JSON-encoded `find` (see `list::params`), so the URL stays short.
+    let query = |n: usize| {
+        let vals: Vec<String> = (0..n).map(|i| (100 + i).to_string()).collect();
+        format!("find=%7B%22sgv%22%3A%7B%22%24in%22%3A%5B{}%5D%7D%7D", vals.join("%2C"))
+    };
+    let list = app.get_json(&format!("/api/v1/entries.json?{}", query(3_000))).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "3,000 alternatives (SQLite's depth limit is 1,000)");
+    let ors = (0..1_500).map(|i| format!("find[$or][{i}][sgv]={}", 100 + i)).collect::<Vec<_>>().join("&");
+    let res = app.req(Method::GET, &format!("/api/v1/entries.json?{ors}")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app.req(Method::GET, &format!("/api/v1/entries.json?{}", query(6_000))).send().await.unwrap();
+    assert_eq!(res.status(), 400, "over the 5,000 alternatives limit");
+}
+
+async fn a_regex_is_validated_with_its_options(app: TestApp) {
+    // `[ ]` is a class holding a space; with `x` the space is ignored and the class is empty.
+    let path = "/api/v1/treatments.json?find[notes][$regex]=%5B%20%5D&find[notes][$options]=x";
+    let (status, body) = status_json(app.req(Method::GET, path).send().await.unwrap()).await;
+    assert_eq!(status, 400, "{body}");
+    let ok = "/api/v1/treatments.json?find[notes][$regex]=%5B%20%5D";
+    assert_eq!(app.req(Method::GET, ok).send().await.unwrap().status(), 200);
+}
+
+async fn a_nul_in_a_field_name_is_a_400(app: TestApp) {
+    let body = "[{\"date\": 1700000000000, \"sg\\u0000v\": 100}]";
+    let res = app
+        .authed(Method::POST, "/api/v1/entries")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, err) = status_json(res).await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["status"], 400);
 }
