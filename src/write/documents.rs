@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Writer;
+use super::{Writer, stamp};
 use crate::domain::documents::{default_created_at, first_invalid_id, invalid_id_description};
 use crate::domain::filter::{Filter, Val, is_object_id};
 use crate::domain::time::{now_ms, to_iso_utc};
@@ -31,6 +31,7 @@ impl Writer {
         let now = now_ms();
         for d in &mut docs {
             devicestatus::normalize(d, now, self.predictions_max_size);
+            stamp::new_doc(d, self.tick());
         }
         Ok(self.store.insert_many(Collection::DeviceStatus, docs).await?)
     }
@@ -39,7 +40,10 @@ impl Writer {
     pub async fn create_profiles(&self, mut docs: Vec<Doc>) -> ApiResult<Vec<Doc>> {
         check_ids(&docs)?;
         let now = now_ms();
-        docs.iter_mut().for_each(|d| default_created_at(d, now));
+        docs.iter_mut().for_each(|d| {
+            default_created_at(d, now);
+            stamp::new_doc(d, self.tick());
+        });
         Ok(self.store.insert_many(Collection::Profile, docs).await?)
     }
 
@@ -72,12 +76,14 @@ impl Writer {
                 Some(id) => {
                     let filter = Filter::eq("_id", Val::ObjectId(id.clone()));
                     doc.insert("_id".into(), Value::String(id));
+                    self.stamp_upsert(coll, &filter, &mut doc).await?;
                     let op = Upsert { filter, doc: doc.clone(), mode: WriteMode::Replace };
                     self.store.upsert_many(coll, vec![op]).await?;
                     out.push(doc);
                 }
                 None => {
                     doc.remove("_id");
+                    stamp::new_doc(&mut doc, self.tick());
                     out.extend(self.store.insert_many(coll, vec![doc]).await?);
                 }
             }
@@ -90,6 +96,6 @@ impl Writer {
         if !is_object_id(id) {
             return Err(invalid_id(&Value::String(id.to_owned())));
         }
-        Ok(self.store.delete_many(coll, &Filter::eq("_id", Val::ObjectId(id.to_ascii_lowercase()))).await?)
+        Ok(self.delete_where(coll, &Filter::eq("_id", Val::ObjectId(id.to_ascii_lowercase()))).await?)
     }
 }
