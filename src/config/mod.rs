@@ -103,6 +103,8 @@ pub struct Config {
     pub on_azure_app_service: bool,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
+    pub(crate) bridges: crate::bridges::config::Bridges,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -258,7 +260,8 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+        let mut enable: Vec<String> =
+            env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -279,6 +282,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -318,6 +322,7 @@ impl Config {
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
+            bridges,
         })
     }
 
