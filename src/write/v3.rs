@@ -83,7 +83,7 @@ impl Writer {
 
     /// True when `identifier` names a deleted document (a tombstone, or a stored `isValid: false`).
     pub(crate) async fn v3_deleted(&self, coll: Collection, identifier: &str) -> Result<bool, StoreError> {
-        let q = Query::new(Filter::eq("_id", Val::Str(identifier.to_owned()))).limit(Some(1));
+        let q = Query::new(super::id_filter(identifier)).limit(Some(1));
         if !self.store.buried(coll, &q).await?.is_empty() {
             return Ok(true);
         }
@@ -158,7 +158,7 @@ impl Writer {
         }
         self.store.insert_many(coll, vec![doc]).await?;
         // A document created again under a deleted identifier is alive again.
-        self.store.unbury(coll, &Filter::eq("_id", Val::Str(identifier.clone()))).await?;
+        self.store.unbury(coll, &super::id_filter(&identifier)).await?;
         Ok(Saved::Created { identifier, at: now })
     }
 
@@ -227,7 +227,7 @@ impl Writer {
 
     /// DELETE: soft (a tombstone for history) or, with `permanent`, without a trace.
     pub(crate) async fn v3_delete(&self, coll: Collection, identifier: &str, permanent: bool) -> Result<(), Refused> {
-        let tomb = Filter::eq("_id", Val::Str(identifier.to_owned()));
+        let tomb = super::id_filter(identifier);
         match self.v3_find(coll, identifier).await? {
             Some(stored) if rules::is_read_only(&stored) => Err(Invalid::ReadOnly.into()),
             Some(stored) => {

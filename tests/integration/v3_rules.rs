@@ -65,6 +65,7 @@ async fn v1_and_socket_writes_show_up_in_v3_history_and_as_storage_events(app: T
     assert!(gone["srvModified"].as_i64().unwrap() > cursor);
     let t_gone = v3.list(&format!("/treatments/history/{}", start - 1)).await;
     assert!(t_gone.iter().any(|d| d["identifier"] == t_id.as_str() && d["isValid"] == false));
+    assert_eq!(v3.get(&format!("/entries/{id}")).await.0, 410, "a v1 deletion reads as gone");
     assert_eq!(app.get_json("/api/v1/entries.json").await, json!([]));
     assert!(v3.list("/entries").await.is_empty(), "search leaves deleted documents out");
 }
