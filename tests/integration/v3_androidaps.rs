@@ -231,6 +231,10 @@ async fn androidaps_nsclientv3_round_syncs_both_ways(app: TestApp) {
     // A temp basal cut short: PATCH; an invalidated bolus: DELETE.
     let (s, b) = v3.send(Method::PATCH, &format!("/treatments/{}", ids[4]), json!({"duration": 12})).await;
     assert_eq!(s, 200, "{b}");
+    let ev =
+        storage.wait_for("update", |d| d["colName"] == "treatments" && d["doc"]["identifier"] == ids[4].as_str()).await;
+    assert_eq!(ev["doc"]["duration"], 12);
+    assert!(ev["doc"]["srvModified"].as_i64().unwrap() > ev["doc"]["srvCreated"].as_i64().unwrap());
     let (s, b) = v3.send(Method::PATCH, &format!("/entries/{sgv_id}"), json!({"sgv": 143})).await;
     assert_eq!(s, 200, "{b}");
     let (s, _) = v3.send(Method::DELETE, &format!("/treatments/{}", ids[0]), json!({})).await;

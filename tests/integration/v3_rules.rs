@@ -70,6 +70,23 @@ async fn v1_and_socket_writes_show_up_in_v3_history_and_as_storage_events(app: T
     assert!(v3.list("/entries").await.is_empty(), "search leaves deleted documents out");
 }
 
+async fn a_resent_v1_reading_keeps_its_identifier_and_srv_created(app: TestApp) {
+    let v3 = V3::new(&app, Auth::Secret);
+    let reading = xdrip_reading(now_ms() - 60_000, 120);
+    let first = app.post_entries(json!([reading.clone()])).await;
+    let id = first[0]["identifier"].as_str().unwrap().to_owned();
+    let (_, before) = v3.get(&format!("/entries/{id}")).await;
+    let mut again = reading;
+    again["sgv"] = json!(121);
+    let second = app.post_entries(json!([again])).await;
+    assert_eq!(second[0]["identifier"], id.as_str(), "the same document");
+    let (_, after) = v3.get(&format!("/entries/{id}")).await;
+    let (b, a) = (&before["result"], &after["result"]);
+    assert_eq!((a["sgv"].as_i64(), &a["srvCreated"]), (Some(121), &b["srvCreated"]));
+    assert!(a["srvModified"].as_i64() > b["srvModified"].as_i64());
+    assert_eq!(v3.list("/entries").await.len(), 1);
+}
+
 async fn soft_and_permanent_deletes_differ_in_what_history_keeps(app: TestApp) {
     let v3 = V3::new(&app, Auth::Secret);
     let now = now_ms();
@@ -178,6 +195,7 @@ async fn bad_requests_get_api_v3_errors(app: TestApp) {
 
 contract!(
     v1_and_socket_writes_show_up_in_v3_history_and_as_storage_events,
+    a_resent_v1_reading_keeps_its_identifier_and_srv_created,
     soft_and_permanent_deletes_differ_in_what_history_keeps,
     permissions_follow_the_callers_roles,
     history_and_search_page_past_a_thousand_documents,
