@@ -95,8 +95,11 @@ async fn ensure_indexes(db: Database, names: HashMap<Collection, String>) {
 async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) -> bool {
     for coll in Collection::ALL {
         let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
-        let c = db.collection::<Document>(name);
-        for keys in indexes(coll) {
+        let graveyard = format!("{name}_deleted");
+        let with_graveyard =
+            indexes(coll).into_iter().map(|k| (name, k)).chain([(graveyard.as_str(), doc! {"srvModified": 1})]);
+        for (name, keys) in with_graveyard {
+            let c = db.collection::<Document>(name);
             let model = IndexModel::builder().keys(keys.clone()).build();
             if let Err(e) = c.create_index(model).await {
                 match map_err(e) {
