@@ -10,6 +10,7 @@ use tower::Layer;
 
 use crate::auth::Authority;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::server::Endpoint;
 use crate::shutdown::Shutdown;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub auth: Arc<Authority>,
     pub realtime: Realtime,
+    /// The one owner of recent data: realtime pushes and recent REST reads come from it.
+    pub engine: Arc<Engine>,
 }
 
 impl AppState {
@@ -32,8 +35,9 @@ impl AppState {
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
-        let realtime = Realtime::start(config.clone(), store.clone(), auth.clone(), feed);
-        AppState { config, store, auth, realtime }
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
+        let realtime = Realtime::start(config.clone(), store.clone(), auth.clone(), engine.clone(), feed);
+        AppState { config, store, auth, realtime, engine }
     }
 }
 

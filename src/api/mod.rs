@@ -11,7 +11,7 @@ pub mod caller;
 pub mod format;
 mod pebble;
 pub mod query_string;
-mod snapshot;
+pub(crate) mod snapshot;
 pub(crate) mod v1;
 mod v2;
 

@@ -51,7 +51,7 @@ async fn pebble(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): R
             Units::Mmol => Value::String(glucose::fixed1(delta)),
             Units::MgDl => glucose::num(delta),
         };
-        let battery = snapshot::latest_uploader(&state).await?.as_ref().and_then(uploader_battery);
+        let battery = snapshot::latest_uploader(&state).await?.as_deref().and_then(uploader_battery);
         if let Some(b) = battery.filter(|b| *b > 0.0) {
             first["battery"] = Value::String(glucose::js_str(b));
         }

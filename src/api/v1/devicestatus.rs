@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{docs, list};
 use crate::api::body::Body;
 use crate::api::caller::AuthInput;
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::documents::docs_of;
 use crate::domain::filter::is_object_id;
@@ -34,7 +35,13 @@ async fn list_statuses(State(state): State<AppState>, auth: AuthInput, RawQuery(
     auth.require(&state, &[READ]).await?;
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, D, &params)?;
-    let docs = state.store.find(D, &list::newest_first(D, filter, list::count(&params, DEFAULT_COUNT))).await?;
+    let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, D, limit).await
+    {
+        return Ok(Json(docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()).into_response());
+    }
+    let docs = state.store.find(D, &list::newest_first(D, filter, limit)).await?;
     Ok(Json(docs).into_response())
 }
 

@@ -11,12 +11,15 @@ use super::list;
 use crate::api::body::Body;
 use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::filter::{Filter, Val};
 use crate::domain::time::now_ms;
 use crate::domain::{Collection, Doc, entries};
+use crate::engine::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Upsert, WriteMode, Written};
+use std::sync::Arc;
 
 const READ: &str = "api:entries:read";
 /// Nightscout's JSON limit for entries.
@@ -56,9 +59,10 @@ impl Answer {
         }
     }
 
-    pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
+    pub(super) fn send(self, state: &AppState, docs: Vec<impl Into<Shared>>) -> Response {
+        let mut docs: Vec<Shared> = docs.into_iter().map(Into::into).collect();
         docs.sort_by_key(|d| std::cmp::Reverse(entries::millis(d).unwrap_or(i64::MIN)));
-        let newest = docs.first().and_then(entries::millis);
+        let newest = docs.first().and_then(|d| entries::millis(d));
         if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
             && newest / 1000 <= since / 1000
         {
@@ -68,14 +72,14 @@ impl Answer {
             if let Some(m) = &self.model
                 && !d.contains_key("type")
             {
-                d.insert("type".into(), Value::String(m.clone()));
+                Arc::make_mut(d).insert("type".into(), Value::String(m.clone()));
             }
             if let Some(dev) = &state.config.obscure_device_provenance {
-                d.insert("device".into(), Value::String(dev.clone()));
+                Arc::make_mut(d).insert("device".into(), Value::String(dev.clone()));
             }
         }
         let mut res = match self.format {
-            Format::Json => Json(docs).into_response(),
+            Format::Json => Json(docs.iter().map(|d| &**d).collect::<Vec<&Doc>>()).into_response(),
             f => {
                 let sep = if f == Format::Csv { ',' } else { '\t' };
                 let rows: Vec<String> = docs.iter().map(|d| entries::text_row(d, sep)).collect();
@@ -102,6 +106,11 @@ async fn list_entries(
     let model = params.get("find").and_then(|f| f.get("type")).and_then(Value::as_str).map(str::to_owned);
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, Collection::Entries, limit).await
+    {
+        return Ok(Answer::new(path, &headers, model).send(&state, docs));
+    }
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
     Ok(Answer::new(path, &headers, model).send(&state, docs))
 }
@@ -114,6 +123,9 @@ async fn current(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     auth.require(&state, &[READ]).await?;
+    if let Some(docs) = snapshot::newest(&state, Collection::Entries, Some(1)).await {
+        return Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs));
+    }
     let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;
     Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs))
