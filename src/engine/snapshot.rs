@@ -47,8 +47,8 @@ pub struct Snapshot {
     /// Epoch ms the snapshot was taken, and the database sizes were.
     pub taken: i64,
     pub stats_taken: i64,
-    /// The full `dataUpdate` as JSON text, built on first use.
-    full: OnceLock<Box<serde_json::value::RawValue>>,
+    /// The full `dataUpdate`, built on first use.
+    full: OnceLock<Value>,
 }
 
 impl Clone for Snapshot {
@@ -202,9 +202,8 @@ impl Snapshot {
         }
     }
 
-    /// The full `dataUpdate` (`ddata.dataWithRecentStatuses`) as JSON text, built once per
-    /// snapshot (text is a third of the size of the same payload held as a `Value`).
-    pub fn full(&self) -> &serde_json::value::RawValue {
+    /// The full `dataUpdate` (`ddata.dataWithRecentStatuses`), built once per snapshot.
+    pub fn full(&self) -> &Value {
         self.full.get_or_init(|| {
             let mut out = Map::new();
             out.insert("devicestatus".into(), reduced_devicestatus(&self.devicestatus).into());
@@ -226,7 +225,7 @@ impl Snapshot {
                 "dbstats".into(),
                 json!({"dataSize": self.dbstats.data_size, "indexSize": self.dbstats.index_size}),
             );
-            serde_json::value::to_raw_value(&out).unwrap_or_else(|_| empty_object())
+            Value::Object(out)
         })
     }
 
@@ -238,10 +237,6 @@ impl Snapshot {
             .max_by_key(|d| runtime::entry_millis(d))
             .map(|d| runtime::entry(d, EntryKind::Sgv))
     }
-}
-
-fn empty_object() -> Box<serde_json::value::RawValue> {
-    serde_json::value::RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("{{}} is JSON"))
 }
 
 /// Runtime forms grouped into `sgvs`, `mbgs` and `cals`, keeping the order.

@@ -82,11 +82,11 @@ async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         s.join(DATA_RECEIVERS);
         let snap = ctx.engine.snapshot();
         if msg.status.as_ref().is_some_and(truthy) {
-            let mut full: Value = serde_json::from_str(snap.full().get()).unwrap_or_default();
+            let mut full = snap.full().clone();
             full["status"] = crate::api::v1::status::status_json(&ctx.config, ctx.store.backend());
             let _ = s.emit("dataUpdate", &full);
         } else {
-            let _ = s.emit("dataUpdate", &snap.full());
+            let _ = s.emit("dataUpdate", snap.full());
         }
     }
     let _ = ack.send(&json!({"read": perms.read, "write": perms.write, "write_treatment": perms.write_treatment}));
