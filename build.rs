@@ -14,6 +14,7 @@ const WATCHED: &[&str] = &[
     "frontend/src",
     "frontend/public",
     "frontend/index.html",
+    "frontend/admin.html",
     "frontend/package.json",
     "frontend/package-lock.json",
     "frontend/vite.config.ts",

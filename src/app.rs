@@ -28,7 +28,10 @@ impl AppState {
     /// Wraps `store` so every confirmed write reaches the realtime broadcaster, and starts it.
     /// Needs a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
-        let auth = Arc::new(Authority::new(&config));
+        let auth = Arc::new(Authority::new(&config, store.clone()));
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);

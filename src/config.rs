@@ -89,6 +89,9 @@ pub struct Config {
     pub api_secret: Option<Secret>,
     pub auth_default_roles: Vec<String>,
     pub auth_fail_delay: Duration,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX` (default `auth_`): MongoDB keeps access-token
+    /// subjects and roles in `<prefix>subjects` and `<prefix>roles`.
+    pub auth_collections_prefix: String,
     pub units: Units,
     pub thresholds: Thresholds,
     pub alarm_types: String,
@@ -124,6 +127,8 @@ pub struct Config {
     pub on_azure_app_service: bool,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// Plugin settings (`PUMP_FIELDS`…) by plugin name, for `extendedSettings`.
+    pub plugin_settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -307,6 +312,9 @@ impl Config {
             api_secret,
             auth_default_roles,
             auth_fail_delay: Duration::from_millis(fail_delay as u64),
+            auth_collections_prefix: env
+                .get("MONGO_AUTHENTICATION_COLLECTIONS_PREFIX")
+                .unwrap_or_else(|| "auth_".into()),
             units,
             thresholds,
             alarm_types,
@@ -339,6 +347,7 @@ impl Config {
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
+            plugin_settings: extended::read(&env),
         })
     }
 
@@ -367,6 +376,9 @@ fn thresholds(units: Units, high: f64, top: f64, bottom: f64, low: f64) -> Thres
     }
     Thresholds { bg_high: high, bg_target_top: top, bg_target_bottom: bottom, bg_low: low }
 }
+
+#[path = "config_extended.rs"]
+mod extended;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]

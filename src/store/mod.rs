@@ -8,13 +8,17 @@ pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
+mod auth;
 mod mongo;
+mod mongo_auth;
 mod mongo_bson;
 mod mongo_filter;
 mod notify;
 mod sqlite;
+mod sqlite_auth;
 mod sqlite_sql;
 
+pub use auth::{AuthKind, AuthStore};
 pub use mongo::MongoStore;
 pub use notify::{Change, ChangeFeed, NotifyingStore};
 pub use sqlite::SqliteStore;
@@ -87,12 +91,18 @@ pub trait Store: Send + Sync + 'static {
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// Access-token subjects, roles and the JWT key (`auth.rs`).
+    fn auth(&self) -> &dyn AuthStore;
 }
 
 /// Opens the backend the configuration names: MongoDB when a URI is set, else embedded SQLite.
 pub async fn open(config: &Config) -> StoreResult<Arc<dyn Store>> {
     match &config.mongo_uri {
-        Some(uri) => Ok(Arc::new(MongoStore::connect(uri.expose(), &config.collections).await?)),
+        Some(uri) => Ok(Arc::new(
+            MongoStore::connect(uri.expose(), &config.collections)
+                .await?
+                .with_auth_prefix(&config.auth_collections_prefix),
+        )),
         None => Ok(Arc::new(SqliteStore::open(&config.sqlite_path())?)),
     }
 }

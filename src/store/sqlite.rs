@@ -57,6 +57,7 @@ impl SqliteStore {
                     .map_err(map_err)?;
             }
         }
+        super::sqlite_auth::create_tables(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -65,7 +66,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -86,7 +87,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -133,7 +134,7 @@ fn poisoned<E>(_: E) -> StoreError {
     StoreError::Other("store lock poisoned".into())
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
         Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
@@ -306,6 +307,10 @@ impl Store for SqliteStore {
             Ok(true)
         })
         .await
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

@@ -1,7 +1,7 @@
 //! `/api/v1/status` (`lib/api/status.js`), `/verifyauth` (`lib/api/verifyauth.js`) and
 //! `/experiments/test` (Loop's and xDrip4iOS's credential check). Spec sections 1.8-1.9.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, negotiate};
+use crate::api::query_string;
 use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::time::{now_ms, to_iso_utc};
@@ -45,8 +46,24 @@ async fn status(
     auth: AuthInput,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     auth.require(&state, &["api:status:read"]).await?;
+    // `authorized`: `?token=` (or `?secret=` holding a token) exchanged for a JWT, else null.
+    let q = query_string::parse(query.as_deref().unwrap_or_default());
+    let presented = [query_string::first_str(&q, "token"), query_string::first_str(&q, "secret")]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.is_empty());
+    let authorized = match presented {
+        Some(t) => state.auth.authorize(t).await.unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    let info = || {
+        let mut v = status_json(&state.config, state.store.backend());
+        v["authorized"] = authorized.clone();
+        v
+    };
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = negotiate(path.map(|e| e.0), accept, OFFERED).ok_or(ApiError::NotAcceptable)?;
     Ok(match format {
@@ -56,10 +73,10 @@ async fn status(
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", status_json(&state.config, state.store.backend())),
+            format!("this.serverSettings = {} ;", info()),
         )
             .into_response(),
-        _ => Json(status_json(&state.config, state.store.backend())).into_response(),
+        _ => Json(info()).into_response(),
     })
 }
 
@@ -93,6 +110,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "status": "ok",
         "name": "nightscout",
         "version": NIGHTSCOUT_VERSION,
+        "versionNum": version_num(NIGHTSCOUT_VERSION),
         "server": {"name": "ferroscout", "version": env!("CARGO_PKG_VERSION"), "storage": backend},
         "serverTime": to_iso_utc(now),
         "serverTimeEpoch": now,
@@ -141,10 +159,38 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
             "enable": enable,
             "authenticationPromptOnLoad": on("AUTHENTICATION_PROMPT_ON_LOAD", false),
         },
-        "extendedSettings": {"devicestatus": {"advanced": true, "days": 1}},
+        "extendedSettings": extended_settings(c, &enable),
         "authorized": null,
         "runtimeState": "loaded",
     })
+}
+
+/// `10000·major + 100·minor + patch` (`lib/server/websocket.js`): 150007 for 15.0.7.
+pub fn version_num(version: &str) -> u64 {
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    10000 * a + 100 * b + c
+}
+
+/// `extendedSettings` (`plugins.extendedClientSettings`): the settings of enabled client
+/// plugins, and `devicestatus` always.
+fn extended_settings(c: &Config, enable: &[String]) -> Value {
+    let blocks = c.plugin_settings.iter().filter(|(name, _)| *name == "devicestatus" || enable.contains(name));
+    Value::Object(blocks.map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// The socket's `dataUpdate.status` (`websocket.js` `status()`): status.json's facts with
+/// `versionNum`, and `activeProfile` when a Profile Switch names one.
+pub fn socket_status(c: &Config, backend: &str, active_profile: Option<String>) -> Value {
+    let mut v = status_json(c, backend);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("authorized");
+        o.remove("runtimeState");
+        if let Some(p) = active_profile {
+            o.insert("activeProfile".into(), p.into());
+        }
+    }
+    v
 }
 
 /// Always 200; the answer is nested under `message`.
@@ -157,7 +203,7 @@ async fn verifyauth(State(state): State<AppState>, auth: AuthInput) -> Json<Valu
                 "canWrite": c.can("*:*:write"),
                 "isAdmin": c.can("*:*:admin"),
                 "message": if can_read && !c.from_defaults { "OK" } else { "UNAUTHORIZED" },
-                "rolefound": if c.from_defaults { "NOTFOUND" } else { "FOUND" },
+                "rolefound": if c.subject.is_some() { "FOUND" } else { "NOTFOUND" },
                 "permissions": if c.from_defaults { "DEFAULT" } else { "ROLE" },
             })
         }
