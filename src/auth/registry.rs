@@ -113,7 +113,7 @@ pub struct Registry {
     store: Arc<dyn Store>,
     secret_sha1: Option<String>,
     current: RwLock<Arc<Snapshot>>,
-    /// When a load was last attempted (successful or not); `None` before the first.
+    /// When the last load finished (successful or not); `None` before the first.
     attempted: Mutex<Option<Instant>>,
     loading: tokio::sync::Mutex<()>,
 }
@@ -146,19 +146,30 @@ impl Registry {
     /// Reads roles and subjects again; on a store error the previous view stays in use.
     pub async fn reload(&self) -> StoreResult<Arc<Snapshot>> {
         let _one_at_a_time = self.loading.lock().await;
-        *self.attempted.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.load().await
+    }
+
+    /// The load itself; the caller holds `loading`.
+    async fn load(&self) -> StoreResult<Arc<Snapshot>> {
         let auth = self.store.auth();
         let loaded = async { Ok((auth.auth_list(AuthKind::Roles).await?, auth.auth_list(AuthKind::Subjects).await?)) };
-        let (roles, subjects) = loaded.await.inspect_err(|e| tracing::warn!("cannot load access tokens: {e}"))?;
+        let result = loaded.await;
+        *self.attempted.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        let (roles, subjects) = result.inspect_err(|e| tracing::warn!("cannot load access tokens: {e}"))?;
         let snap = Arc::new(Snapshot::build(roles, subjects, self.secret_sha1.as_deref()));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = snap.clone();
         Ok(snap)
     }
 
-    /// The view, read again first when it is older than `max_age` (or was never read).
+    /// The view, read again first when the last read is older than `max_age` (or there was
+    /// none). A read already under way is waited for, not repeated.
     pub async fn fresh(&self, max_age: Duration) -> Arc<Snapshot> {
-        if self.age().is_none_or(|a| a >= max_age) {
-            let _ = self.reload().await;
+        let stale = || self.age().is_none_or(|a| a >= max_age);
+        if stale() {
+            let _one_at_a_time = self.loading.lock().await;
+            if stale() {
+                let _ = self.load().await;
+            }
         }
         self.cached()
     }
