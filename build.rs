@@ -3,6 +3,9 @@
 //! `$OUT_DIR/dashboard`, and writes `$OUT_DIR/dashboard_assets.rs`, a table of `include_bytes!`
 //! that `src/dashboard.rs` serves. Cargo reruns this only when a frontend source changes.
 //! `FERROSCOUT_FRONTEND_DIST=<dir>` embeds an already built dashboard instead (no npm needed).
+//! Without Node.js, a debug-profile build (`cargo check`, `cargo clippy`, rust-analyzer) embeds a
+//! one-page note instead of the dashboard and says so in a warning; a release build fails with a
+//! clear message, so `cargo build --release` never ships a binary without its dashboard.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -30,6 +33,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let dist = match std::env::var("FERROSCOUT_FRONTEND_DIST") {
         Ok(d) if !d.is_empty() => PathBuf::from(d),
+        _ if !npm_found() && std::env::var("PROFILE").as_deref() != Ok("release") => placeholder(&out),
         _ => build_frontend(&out.join("dashboard")),
     };
     let mut files = Vec::new();
@@ -75,9 +79,31 @@ fn run(mut cmd: Command, what: &str) {
     }
 }
 
+fn npm_found() -> bool {
+    npm().arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// The page a debug build without Node.js serves in place of the dashboard.
+fn placeholder(out: &Path) -> PathBuf {
+    println!(
+        "cargo:warning=npm not found: the dashboard is not built into this debug build (the API works; \
+         install Node.js 20.19+ to build it, as `cargo build --release` requires)"
+    );
+    // Only this build depends on PATH: once npm is there, the next build makes the dashboard.
+    println!("cargo:rerun-if-env-changed=PATH");
+    let dir = out.join("dashboard-placeholder");
+    std::fs::create_dir_all(&dir).expect("create placeholder dir");
+    let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Ferroscout</title>\
+                <p>This Ferroscout was built without Node.js, so its dashboard is not included. \
+                The API and socket.io work as usual.</p></html>\n";
+    std::fs::write(dir.join("index.html"), page).expect("write placeholder page");
+    std::fs::write(dir.join("manifest.webmanifest"), "{\"name\":\"Ferroscout\"}\n").expect("write manifest");
+    dir
+}
+
 fn build_frontend(out_dir: &Path) -> PathBuf {
     let frontend = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir")).join("frontend");
-    if npm().arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if !npm_found() {
         fail(
             "building the dashboard needs Node.js (20.19 or later) and npm, and `npm` was not found on PATH. \
              Install Node.js 20.19+ with npm (nodejs.org, or your distribution if its version is recent enough), \

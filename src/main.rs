@@ -1,7 +1,8 @@
 //! `ferroscout`: serve the Nightscout-compatible API (and, later, the dashboard).
 
-use ferroscout::app::{AppState, Listeners, serve_listeners};
+use ferroscout::app::AppState;
 use ferroscout::config::Config;
+use ferroscout::server::{Listeners, serve_listeners};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -22,7 +23,7 @@ async fn main() {
     if config.api_secret.is_none() {
         tracing::warn!("API_SECRET is not set: serving reads only; every write will be refused with 401");
     }
-    let store = match ferroscout::store::open(&config).await {
+    let store = match ferroscout::app::open_store(&config).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("ferroscout: cannot open the store: {e}");
@@ -65,7 +66,7 @@ async fn main() {
         (false, true) => {}
     }
     let state = AppState::new(config, store);
-    if let Err(e) = serve_listeners(Listeners { main, redirect }, state, ferroscout::shutdown::signal()).await {
+    if let Err(e) = serve_listeners(Listeners { main, redirect }, state, ferroscout::server::shutdown::signal()).await {
         eprintln!("ferroscout: server error: {e}");
         std::process::exit(1);
     }
@@ -97,7 +98,7 @@ async fn healthcheck() -> ! {
             std::process::exit(2);
         }
     };
-    match ferroscout::healthcheck::probe(&config).await {
+    match ferroscout::server::healthcheck::probe(&config).await {
         Ok(()) => std::process::exit(0),
         Err(e) => {
             eprintln!("ferroscout healthcheck: unhealthy: {e}");

@@ -1,15 +1,15 @@
 //! Credentials from a request (header `api-secret`, `?secret=`, `?token=`, a body `secret` or
 //! `token`, `Authorization: Bearer`) and the permission checks every handler makes.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::Value;
 
 use super::query_string;
 use crate::app::AppState;
-use crate::auth::{Caller, Credentials};
+use crate::auth::{Caller, Credentials, client_ip};
 use crate::error::{ApiError, ApiResult};
 
 /// Why a server without `API_SECRET` refuses credentials and writes.
@@ -37,19 +37,6 @@ impl FromRequestParts<AppState> for AuthInput {
         };
         Ok(AuthInput { creds, ip: client_ip(parts) })
     }
-}
-
-/// The first `X-Forwarded-For` address (Nightscout runs with `trust proxy`), else the peer.
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse::<IpAddr>().ok());
-    forwarded
-        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
 impl AuthInput {

@@ -10,6 +10,7 @@ pub mod body;
 pub mod caller;
 pub mod format;
 mod pebble;
+pub(crate) mod permit;
 pub mod query_string;
 mod snapshot;
 pub(crate) mod v1;

@@ -7,13 +7,13 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::{query_string, snapshot};
-use crate::api::caller::AuthInput;
+use crate::api::permit::{Allowed, PebbleRead};
 use crate::app::AppState;
-use crate::config::Units;
 use crate::domain::filter::Val;
 use crate::domain::glucose::{self, Reading};
 use crate::domain::properties::uploader_battery;
 use crate::domain::query::parse_int_js;
+use crate::domain::units::Units;
 use crate::error::ApiResult;
 
 /// Nobody needs more than two days of readings on a watch.
@@ -26,8 +26,7 @@ pub fn router() -> Router<AppState> {
 
 /// Spec 1.10: `count` (1) readings newest first, `units=mmol`; the first one carries `bgdelta`
 /// and `battery`.
-async fn pebble(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    auth.require(&state, &["api:pebble,entries:read"]).await?;
+async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let params = query_string::parse(raw.as_deref().unwrap_or_default());
     let units = match query_string::first_str(&params, "units") {
         Some(u) => {

@@ -13,12 +13,14 @@ use subtle::ConstantTimeEq;
 use crate::config::Config;
 use crate::store::Store;
 
+mod client_ip;
 mod delay;
 pub mod jwt;
 pub mod registry;
 pub mod shiro;
 pub mod token;
 
+pub use client_ip::client_ip;
 pub use delay::DelayList;
 use registry::{Registry, Snapshot, Subject};
 
@@ -32,12 +34,6 @@ pub struct Credentials {
     pub token: Option<String>,
     /// `Authorization: Bearer <JWT>`, or the socket `authorize` `token`. Invalid: a failure.
     pub bearer: Option<String>,
-}
-
-impl Credentials {
-    pub fn is_empty(&self) -> bool {
-        self.secret.is_none() && self.token.is_none() && self.bearer.is_none()
-    }
 }
 
 /// The JWT in an `Authorization` header as API v1/v2 read it (`extractJWTfromRequest`): exactly
@@ -118,11 +114,6 @@ impl Authority {
         &self.registry
     }
 
-    /// The roles every request gets (`AUTH_DEFAULT_ROLES`).
-    pub fn default_roles(&self) -> &[String] {
-        &self.default_roles
-    }
-
     fn default_grants(&self, snap: &Snapshot) -> Vec<String> {
         snap.groups(&self.default_roles).concat()
     }
@@ -200,6 +191,7 @@ impl Authority {
 
     /// `Authorization: Bearer <JWT>` alone (what API v3 calls with): the subject's caller, or a
     /// failure (recorded for the delay) when the JWT is invalid, expired or its subject is gone.
+    #[allow(dead_code, reason = "API v3 verifies its Bearer JWTs with this")]
     pub async fn resolve_bearer(&self, jwt: &str, ip: IpAddr) -> Result<Caller, AuthFailed> {
         self.resolve(&Credentials { bearer: Some(jwt.to_owned()), ..Default::default() }, ip).await
     }

@@ -63,11 +63,6 @@ pub fn dedup_filter(doc: &Doc) -> Filter {
     }
 }
 
-/// The instant an entry stands for, in epoch ms, for ordering and `Last-Modified`.
-pub fn millis(doc: &Doc) -> Option<i64> {
-    entry_time(doc).map(|t| t.epoch_ms)
-}
-
 /// One text row: `dateString, date, sgv, direction, device`, each JSON-encoded
 /// (missing or null fields empty), joined by `sep`.
 pub fn text_row(doc: &Doc, sep: char) -> String {

@@ -5,19 +5,14 @@
 use serde_json::{Value, json};
 
 use super::Doc;
-use super::treatments::js_number;
-pub use crate::config::{MMOL_TO_MGDL, Units};
+use super::js::{js_number, js_round};
+pub use super::units::{MMOL_TO_MGDL, Units};
 
 /// Below this an sgv is a CGM error code, not a reading.
 pub const ERROR_BELOW: f64 = 39.0;
 const BUCKET_MS: i64 = 5 * 60_000;
 const BUCKET_OFFSET_MS: i64 = 150_000;
 const BUCKETS: i64 = 4;
-
-/// JavaScript `Math.round` (halves go up).
-pub fn js_round(x: f64) -> f64 {
-    (x + 0.5).floor()
-}
 
 /// `mgdlToMMOL` as a number: one decimal.
 pub fn mgdl_to_mmol(mgdl: f64) -> f64 {
@@ -58,7 +53,7 @@ pub fn js_str(x: f64) -> String {
 
 /// A JSON number, whole values as integers.
 pub fn num(x: f64) -> Value {
-    super::treatments::json_number(x)
+    super::js::json_number(x)
 }
 
 /// The arrow for a direction name; unknown names give `-`.
@@ -123,7 +118,7 @@ impl Reading {
         let mgdl = doc.get("sgv").and_then(js_number)?;
         let mills = match doc.get("date").and_then(js_number) {
             Some(ms) => ms as i64,
-            None => super::entries::millis(doc)?,
+            None => super::Collection::Entries.time_ms(doc)?,
         };
         Some(Reading {
             id: doc.get("_id").and_then(Value::as_str).map(str::to_owned),

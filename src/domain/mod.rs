@@ -36,6 +36,17 @@ impl Collection {
         }
     }
 
+    /// The time a document stands for, in epoch ms: the one definition per collection, used for
+    /// windows, ordering and `Last-Modified`. Entries: `date`, else `dateString`; profiles:
+    /// `startDate`; the others: `created_at`.
+    pub fn time_ms(self, doc: &Doc) -> Option<i64> {
+        match self {
+            Collection::Entries => time::field_ms(doc, "date").or_else(|| time::field_ms(doc, "dateString")),
+            Collection::Profile => time::field_ms(doc, "startDate"),
+            _ => time::field_ms(doc, "created_at"),
+        }
+    }
+
     /// The collection a `{storage}` path segment names, as `/count/{storage}/where` takes it.
     pub fn parse(name: &str) -> Option<Collection> {
         Collection::ALL.into_iter().find(|c| c.default_name() == name)
@@ -54,6 +65,8 @@ pub mod entries;
 pub mod filter;
 /// Units, delta and direction: the one shared implementation.
 pub mod glucose;
+/// JavaScript value rules: `Number()`, truthiness, `Math.round`, number printing.
+pub mod js;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
@@ -64,3 +77,5 @@ pub mod time;
 pub mod times;
 /// Treatments: normalisation, `preBolus` split, dedup key, read-back shape.
 pub mod treatments;
+/// Glucose units and BG thresholds.
+pub mod units;

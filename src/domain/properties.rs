@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use super::Doc;
 use super::documents::time_of;
 use super::filter::Val;
+use super::js::{js_number, json_number};
 use super::query::parse_int_js;
-use super::treatments::{js_number, json_number};
 
 const UPBAT_WARN: f64 = 30.0;
 const UPBAT_URGENT: f64 = 20.0;

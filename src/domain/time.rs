@@ -206,6 +206,15 @@ fn zone_offset(z: &str) -> Option<i32> {
     signed_offset(rest.unwrap_or(&up))
 }
 
+/// Epoch ms of a time field that may be a number or a date string.
+pub fn field_ms(doc: &super::Doc, field: &str) -> Option<i64> {
+    match doc.get(field)? {
+        serde_json::Value::Number(n) => n.as_f64().map(|x| x as i64),
+        serde_json::Value::String(s) => parse_epoch_ms_or_zoned(s).map(|t| t.epoch_ms),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

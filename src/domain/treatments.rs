@@ -1,11 +1,12 @@
 //! Treatments (`lib/server/treatments.js`): normalisation on POST/PUT (`prepareData`), the
 //! `preBolus` split, the dedup key (`upsertQueryFor`) and the read-back shape.
 
-use serde_json::{Number, Value};
+use serde_json::Value;
 
 use super::Doc;
 use super::documents::time_of;
 use super::filter::{Cond, Filter, Val, is_object_id};
+use super::js::{js_number, json_number, truthy};
 use super::time::{ZonedTime, parse_zoned, to_iso_utc};
 
 /// Fields coerced with JavaScript's `Number()`.
@@ -26,46 +27,6 @@ const DELETE_IF_EMPTY: [&str; 8] =
     ["targetTop", "targetBottom", "carbs", "insulin", "percent", "relative", "notes", "preBolus"];
 /// Deleted when not a number (so `0` survives).
 const DELETE_IF_NAN: [&str; 2] = ["absolute", "duration"];
-
-/// JavaScript `Number(v)`; `None` stands for NaN (and for infinities, which JSON cannot hold).
-pub fn js_number(v: &Value) -> Option<f64> {
-    let x = match v {
-        Value::Null => 0.0,
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => {
-            let t = s.trim();
-            if t.is_empty() {
-                0.0
-            } else if t.bytes().all(|b| b"0123456789+-.eE".contains(&b)) {
-                t.parse::<f64>().ok()?
-            } else {
-                return None;
-            }
-        }
-        Value::Array(_) | Value::Object(_) => return None,
-    };
-    x.is_finite().then_some(x)
-}
-
-/// A number as JSON, whole values as integers (as JavaScript prints them).
-pub fn json_number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        Value::Number(Number::from(x as i64))
-    } else {
-        Number::from_f64(x).map_or(Value::Null, Value::Number)
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
 
 /// Normalises one treatment as `prepareData` does. Returns the carbs taken off an insulin
 /// record by `preBolus` (they belong to the second record) when `split_prebolus` is set.

@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::domain::Doc;
 use crate::domain::glucose::num as number;
-use crate::domain::time::parse_epoch_ms_or_zoned;
+use crate::domain::js::js_number;
+use crate::domain::time::field_ms;
+use crate::domain::{Collection, Doc};
 
 /// Which array of the socket payload an entry belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,32 +39,6 @@ impl EntryKind {
     }
 }
 
-/// JS `Number(v)`: numbers as they are, numeric strings parsed, anything else `None` (NaN).
-pub fn js_number(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if s.trim().is_empty() => Some(0.0),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Null => Some(0.0),
-        _ => None,
-    }
-}
-
-/// Epoch ms of a time field that may be a number or a date string.
-pub fn field_millis(doc: &Doc, field: &str) -> Option<i64> {
-    match doc.get(field)? {
-        Value::Number(n) => n.as_f64().map(|x| x as i64),
-        Value::String(s) => parse_epoch_ms_or_zoned(s).map(|t| t.epoch_ms),
-        _ => None,
-    }
-}
-
-/// An entry's time: `date`, else `dateString`.
-pub fn entry_millis(doc: &Doc) -> Option<i64> {
-    field_millis(doc, "date").or_else(|| field_millis(doc, "dateString"))
-}
-
 /// The runtime form of an entry of `kind`.
 pub fn entry(doc: &Doc, kind: EntryKind) -> Doc {
     let mut out = Map::new();
@@ -73,11 +48,11 @@ pub fn entry(doc: &Doc, kind: EntryKind) -> Doc {
         }
     };
     copy(&mut out, "_id");
-    let mills = entry_millis(doc);
+    let mills = Collection::Entries.time_ms(doc);
     match kind {
         EntryKind::Sgv | EntryKind::Mbg => {
             let field = if kind == EntryKind::Sgv { "sgv" } else { "mbg" };
-            out.insert("mgdl".into(), js_number(doc.get(field)).map_or(Value::Null, number));
+            out.insert("mgdl".into(), doc.get(field).and_then(js_number).map_or(Value::Null, number));
             out.insert("mills".into(), mills.map_or(Value::Null, Value::from));
             copy(&mut out, "device");
             if kind == EntryKind::Sgv {
@@ -106,14 +81,14 @@ pub fn entry(doc: &Doc, kind: EntryKind) -> Doc {
 /// `durationInMilliseconds`, `absolute` from `amount`.
 pub fn treatment(doc: &Doc) -> Doc {
     let mut out = doc.clone();
-    let mills = field_millis(doc, "created_at");
+    let mills = field_ms(doc, "created_at");
     out.insert("mills".into(), mills.map_or(Value::Null, Value::from));
     if !out.contains_key("duration")
-        && let Some(ms) = js_number(doc.get("durationInMilliseconds"))
+        && let Some(ms) = doc.get("durationInMilliseconds").and_then(js_number)
     {
         out.insert("duration".into(), number(ms / 60_000.0));
     }
-    if let (Some(m), Some(d)) = (mills, js_number(out.get("duration"))) {
+    if let (Some(m), Some(d)) = (mills, out.get("duration").and_then(js_number)) {
         out.insert("endmills".into(), Value::from(m + (d * 60_000.0) as i64));
     }
     if !out.contains_key("absolute")
@@ -127,7 +102,7 @@ pub fn treatment(doc: &Doc) -> Doc {
 /// The runtime form of a devicestatus: `mills`, and `uploaderBattery` as `uploader.battery`.
 pub fn devicestatus(doc: &Doc) -> Doc {
     let mut out = doc.clone();
-    out.insert("mills".into(), field_millis(doc, "created_at").map_or(Value::Null, Value::from));
+    out.insert("mills".into(), field_ms(doc, "created_at").map_or(Value::Null, Value::from));
     if let Some(b) = out.remove("uploaderBattery") {
         out.insert("uploader".into(), json!({"battery": b}));
     }
@@ -140,7 +115,7 @@ pub fn profile(doc: &Doc) -> Doc {
     if let Some(Value::Object(store)) = out.get_mut("store") {
         store.retain(|k, _| !k.contains("@@@@@"));
     }
-    if let Some(m) = field_millis(doc, "startDate") {
+    if let Some(m) = field_ms(doc, "startDate") {
         out.insert("mills".into(), Value::from(m));
     }
     out

@@ -90,7 +90,7 @@ pub async fn load(store: &dyn Store, coll: Collection, now: i64, snap: &mut Snap
                     }
                 }
             }
-            docs.sort_by_key(|d| runtime::field_millis(d, "created_at").unwrap_or(i64::MIN));
+            docs.sort_by_key(|d| Collection::DeviceStatus.time_ms(d).unwrap_or(i64::MIN));
             snap.treatments = docs;
         }
         Collection::DeviceStatus => {
@@ -135,7 +135,7 @@ impl Changes {
 
 /// Compares two windows by `_id`. A document missing from `next` counts as removed only if its
 /// time is at or after `cutoff` (older ones merely aged out of the window).
-pub fn diff(prev: &[Doc], next: &[Doc], cutoff: i64, time: fn(&Doc) -> Option<i64>) -> Changes {
+pub fn diff(prev: &[Doc], next: &[Doc], cutoff: i64, time: impl Fn(&Doc) -> Option<i64>) -> Changes {
     let before: HashMap<&Value, &Doc> = prev.iter().filter_map(|d| Some((d.get("_id")?, d))).collect();
     let mut out = Changes::default();
     let mut seen = std::collections::HashSet::new();
@@ -162,12 +162,8 @@ pub fn diff(prev: &[Doc], next: &[Doc], cutoff: i64, time: fn(&Doc) -> Option<i6
 }
 
 /// The time a collection's window is measured by.
-pub fn time_of(coll: Collection) -> fn(&Doc) -> Option<i64> {
-    match coll {
-        Collection::Entries => runtime::entry_millis,
-        Collection::Profile => |d| runtime::field_millis(d, "startDate"),
-        _ => |d| runtime::field_millis(d, "created_at"),
-    }
+pub fn time_of(coll: Collection) -> impl Fn(&Doc) -> Option<i64> {
+    move |d| coll.time_ms(d)
 }
 
 /// The start of a collection's window at `now` (the whole collection where there is none).
@@ -219,7 +215,7 @@ impl Snapshot {
         self.entries
             .iter()
             .filter(|d| EntryKind::of(d) == Some(EntryKind::Sgv))
-            .max_by_key(|d| runtime::entry_millis(d))
+            .max_by_key(|d| Collection::Entries.time_ms(d))
             .map(|d| runtime::entry(d, EntryKind::Sgv))
     }
 }
@@ -270,7 +266,7 @@ mod tests {
         let old = doc(json!({"_id": "o", "date": 10, "sgv": 3}));
         let b2 = doc(json!({"_id": "b", "date": 200, "sgv": 5}));
         let c = doc(json!({"_id": "c", "date": 300, "sgv": 6}));
-        let ch = diff(&[old, a.clone(), b], &[b2.clone(), c.clone()], 50, runtime::entry_millis);
+        let ch = diff(&[old, a.clone(), b], &[b2.clone(), c.clone()], 50, |d| Collection::Entries.time_ms(d));
         assert_eq!(ch.created, vec![c]);
         assert_eq!(ch.updated, vec![b2]);
         assert_eq!(ch.removed, vec![(json!("a"), Some(100))]);

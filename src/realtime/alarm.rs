@@ -12,10 +12,11 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
 use super::root::resolve;
-use crate::config::{Config, Units};
+use crate::config::Config;
 use crate::domain::glucose;
+use crate::domain::js::js_number;
 use crate::domain::time::now_ms;
-use crate::engine::runtime::js_number;
+use crate::domain::units::Units;
 
 /// Levels (`lib/levels.js`).
 pub const URGENT: i64 = 2;
@@ -47,7 +48,7 @@ fn mins(c: &Config, name: &str, default: f64) -> f64 {
 /// A reading in the display units, as the alarm message shows it.
 fn display(c: &Config, mgdl: f64) -> String {
     match c.units {
-        Units::MgDl => glucose::js_str(glucose::js_round(mgdl)),
+        Units::MgDl => glucose::js_str(crate::domain::js::js_round(mgdl)),
         Units::Mmol => glucose::fixed1(glucose::mgdl_to_mmol(mgdl)),
     }
 }
@@ -95,8 +96,11 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
 /// `fresh`: a new reading arrived, so a standing alarm sounds again (unless snoozed).
 pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
     let now = now_ms();
-    let latest =
-        ctx.engine.snapshot().latest_sgv().and_then(|d| Some((js_number(d.get("mgdl"))?, d.get("mills")?.as_i64()?)));
+    let latest = ctx
+        .engine
+        .snapshot()
+        .latest_sgv()
+        .and_then(|d| Some((d.get("mgdl").and_then(js_number)?, d.get("mills")?.as_i64()?)));
     let judged = judge(&ctx.config, latest, now);
     let emit = {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
@@ -212,9 +216,9 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
         Ok(v) => vec![v],
         Err(_) => return,
     };
-    let level = args.first().and_then(|v| js_number(Some(v))).unwrap_or(WARN as f64) as i64;
+    let level = args.first().and_then(js_number).unwrap_or(WARN as f64) as i64;
     let group = args.get(1).and_then(Value::as_str).unwrap_or("default").to_owned();
-    let silence = args.get(2).and_then(|v| js_number(Some(v))).map_or(DEFAULT_SILENCE_MS, |x| x as i64);
+    let silence = args.get(2).and_then(js_number).map_or(DEFAULT_SILENCE_MS, |x| x as i64);
     let until = now_ms() + silence.clamp(0, 24 * 3_600_000);
     {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());

@@ -14,6 +14,7 @@ use crate::auth::Authority;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::store::{ChangeFeed, Collection, Store};
+use crate::write::Writer;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod alarm;
@@ -29,6 +30,8 @@ pub const DATA_RECEIVERS: &str = "DataReceivers";
 pub struct Ctx {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
+    /// The socket write events go through the same write rules as REST.
+    pub writer: Writer,
     pub auth: Arc<Authority>,
     pub engine: Arc<Engine>,
     /// True once the first snapshot is loaded.
@@ -49,21 +52,27 @@ pub struct Ctx {
 pub struct Realtime {
     pub io: SocketIo,
     pub layer: SocketIoLayer,
-    pub engine: Arc<Engine>,
 }
 
 impl Realtime {
     /// Builds the namespaces and starts the broadcaster, which reads confirmed writes from
     /// `changes` (sent by `NotifyingStore`).
-    pub fn start(config: Arc<Config>, store: Arc<dyn Store>, auth: Arc<Authority>, feed: ChangeFeed) -> Realtime {
+    pub fn start(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        writer: Writer,
+        auth: Arc<Authority>,
+        feed: ChangeFeed,
+    ) -> Realtime {
         let engine = Arc::new(Engine::new(store.clone()));
         let (loaded_tx, loaded) = watch::channel(false);
         let (applied_tx, applied) = watch::channel(0u64);
         let ctx = Ctx {
             config,
             store,
+            writer,
             auth,
-            engine: engine.clone(),
+            engine,
             loaded,
             written: feed.written.clone(),
             applied,
@@ -84,7 +93,7 @@ impl Realtime {
         tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
         tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
         tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
-        Realtime { io, layer, engine }
+        Realtime { io, layer }
     }
 }
 

@@ -56,7 +56,7 @@ pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::c
 
 /// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).
 pub fn client_ip(s: &SocketRef) -> std::net::IpAddr {
-    crate::api::caller::client_ip(s.req_parts())
+    crate::auth::client_ip(s.req_parts())
 }
 
 /// Resolves `authorize`'s credentials: `secret` (the API secret's hash, or an access token or its
@@ -83,10 +83,10 @@ async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         let _guard = ctx.publish.lock().await;
         s.join(DATA_RECEIVERS);
         let snap = ctx.engine.snapshot();
-        if msg.status.as_ref().is_some_and(truthy) {
+        if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
             full["status"] =
-                crate::api::v1::status::socket_status(&ctx.config, ctx.store.backend(), active_profile(&snap));
+                crate::config::public::socket_status(&ctx.config, ctx.store.backend(), active_profile(&snap));
             let _ = s.emit("dataUpdate", &full);
         } else {
             let _ = s.emit("dataUpdate", snap.full());
@@ -102,10 +102,6 @@ fn active_profile(snap: &crate::engine::snapshot::Snapshot) -> Option<String> {
         .rev()
         .find(|t| t.get("eventType").and_then(Value::as_str) == Some("Profile Switch"))
         .and_then(|t| t.get("profile").and_then(Value::as_str).map(str::to_owned))
-}
-
-fn truthy(v: &Value) -> bool {
-    !matches!(v, Value::Null | Value::Bool(false)) && v != &json!(0) && v != &json!("")
 }
 
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.

@@ -1,9 +1,10 @@
 //! The storage trait every backend implements, and the choice of backend from configuration.
 //! Backend-specific code lives only in this folder.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::Config;
 pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
@@ -95,15 +96,25 @@ pub trait Store: Send + Sync + 'static {
     fn auth(&self) -> &dyn AuthStore;
 }
 
-/// Opens the backend the configuration names: MongoDB when a URI is set, else embedded SQLite.
-pub async fn open(config: &Config) -> StoreResult<Arc<dyn Store>> {
-    match &config.mongo_uri {
-        Some(uri) => Ok(Arc::new(
-            MongoStore::connect(uri.expose(), &config.collections)
-                .await?
-                .with_auth_prefix(&config.auth_collections_prefix),
-        )),
-        None => Ok(Arc::new(SqliteStore::open(&config.sqlite_path())?)),
+/// Where the data lives: a MongoDB database (with Nightscout's collection names), or the
+/// embedded SQLite file.
+pub enum Location<'a> {
+    /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
+    Mongo {
+        uri: &'a str,
+        collections: &'a HashMap<Collection, String>,
+        auth_prefix: &'a str,
+    },
+    Sqlite(&'a Path),
+}
+
+/// Opens the backend at `location`.
+pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
+    match location {
+        Location::Mongo { uri, collections, auth_prefix } => {
+            Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
+        }
+        Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
 }
 

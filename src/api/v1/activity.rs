@@ -6,16 +6,13 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{docs, list};
-use crate::api::body::Body;
-use crate::api::caller::AuthInput;
+use super::list;
+use crate::api::permit::{ActivityCreate, ActivityDelete, ActivityRead, ActivityUpdate, Allowed, AllowedBody};
 use crate::app::AppState;
 use crate::domain::Collection;
-use crate::domain::documents::{default_created_at, docs_of};
-use crate::domain::time::now_ms;
+use crate::domain::documents::docs_of;
 use crate::error::{ApiError, ApiResult};
 
-const READ: &str = "api:activity:read";
 /// The effective JSON limit for activity in Nightscout (the default body parser).
 const BODY_LIMIT: usize = 100 * 1024;
 const A: Collection = Collection::Activity;
@@ -28,8 +25,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Spec 1.7 GET: `find` on `created_at` with the default window, newest first, no default count.
-async fn list_activity(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn list_activity(
+    State(state): State<AppState>,
+    _: Allowed<ActivityRead>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, A, &params)?;
     let docs = state.store.find(A, &list::newest_first(A, filter, list::count(&params, 0))).await?;
@@ -38,32 +38,25 @@ async fn list_activity(State(state): State<AppState>, auth: AuthInput, RawQuery(
 
 /// Spec 1.7 POST (xDrip+ steps and heart rate): object or array, `_id` checked, `created_at`
 /// defaulted; a known `_id` is replaced, others inserted.
-async fn create(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:activity:create"]).await?;
-    let mut items = docs_of(body);
-    docs::check_ids(&items)?;
-    let now = now_ms();
-    items.iter_mut().for_each(|d| default_created_at(d, now));
-    Ok(Json(docs::save_all(&state, A, items).await?).into_response())
+async fn create(State(state): State<AppState>, req: AllowedBody<ActivityCreate>) -> ApiResult<Response> {
+    Ok(Json(state.writer.save_dated(A, docs_of(req.body)).await?).into_response())
 }
 
 /// Spec 1.7 PUT: one object, replaced by `_id`.
-async fn update(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:activity:update"]).await?;
-    let Value::Object(mut doc) = body else {
+async fn update(State(state): State<AppState>, req: AllowedBody<ActivityUpdate>) -> ApiResult<Response> {
+    let Value::Object(doc) = req.body else {
         return Err(ApiError::bad_request("Bad request body", "PUT /activity takes one activity object"));
     };
-    docs::check_ids(std::slice::from_ref(&doc))?;
-    default_created_at(&mut doc, now_ms());
-    let mut saved = docs::save_all(&state, A, vec![doc]).await?;
+    let mut saved = state.writer.save_dated(A, vec![doc]).await?;
     Ok(Json(saved.pop()).into_response())
 }
 
 /// Spec 1.7 DELETE `/activity/{id}` → `{}`.
-async fn delete_id(State(state): State<AppState>, auth: AuthInput, Path(id): Path<String>) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:activity:delete"]).await?;
-    docs::delete_by_id(&state, A, &id).await?;
+async fn delete_id(
+    State(state): State<AppState>,
+    _: Allowed<ActivityDelete>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    state.writer.delete_by_object_id(A, &id).await?;
     Ok(Json(json!({})).into_response())
 }

@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::list;
-use crate::api::caller::AuthInput;
+use crate::api::permit::{Allowed, EntriesRead};
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::error::{ApiError, ApiResult};
@@ -19,11 +19,10 @@ pub fn router() -> Router<AppState> {
 
 async fn count_where(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     Path(storage): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    auth.require(&state, &["api:entries:read"]).await?;
     let coll = Collection::parse(&storage)
         .ok_or_else(|| ApiError::bad_request("Unknown storage", format!("no collection named {storage:?}")))?;
     let filter = list::find_filter(&state, coll, &list::params(raw.as_deref()))?;

@@ -6,17 +6,15 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::{docs, list};
-use crate::api::body::Body;
-use crate::api::caller::AuthInput;
+use super::list;
+use crate::api::permit::{Allowed, AllowedBody, DeviceStatusCreate, DeviceStatusDelete, DeviceStatusRead};
 use crate::app::AppState;
+use crate::domain::Collection;
 use crate::domain::documents::docs_of;
 use crate::domain::filter::is_object_id;
-use crate::domain::time::now_ms;
-use crate::domain::{Collection, devicestatus};
 use crate::error::ApiResult;
+use crate::write::invalid_id;
 
-const READ: &str = "api:devicestatus:read";
 /// Nightscout's JSON limit for devicestatus.
 const BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_COUNT: u64 = 10;
@@ -30,8 +28,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Spec 1.5 GET: count 10, `find[created_at]`, newest first, stored documents as posted.
-async fn list_statuses(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn list_statuses(
+    State(state): State<AppState>,
+    _: Allowed<DeviceStatusRead>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, D, &params)?;
     let docs = state.store.find(D, &list::newest_first(D, filter, list::count(&params, DEFAULT_COUNT))).await?;
@@ -39,30 +40,21 @@ async fn list_statuses(State(state): State<AppState>, auth: AuthInput, RawQuery(
 }
 
 /// Spec 1.5 POST: every `_id` checked first (400, nothing stored), then inserted without dedup.
-async fn create(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:devicestatus:create"]).await?;
-    let mut items = docs_of(body);
-    docs::check_ids(&items)?;
-    let now = now_ms();
-    for d in &mut items {
-        devicestatus::normalize(d, now, state.config.predictions_max_size);
-    }
-    Ok(Json(state.store.insert_many(D, items).await?).into_response())
+async fn create(State(state): State<AppState>, req: AllowedBody<DeviceStatusCreate>) -> ApiResult<Response> {
+    Ok(Json(state.writer.create_devicestatus(docs_of(req.body)).await?).into_response())
 }
 
 /// Spec 1.5 DELETE `/devicestatus/{id}`: 24-hex or `*` (400 otherwise), plus `find`.
 async fn delete_id(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<DeviceStatusDelete>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:devicestatus:delete"]).await?;
     let mut params = list::params(raw.as_deref());
     if id != "*" {
         if !is_object_id(&id) {
-            return Err(docs::invalid_id(&Value::String(id)));
+            return Err(invalid_id(&Value::String(id)));
         }
         list::set_find(&mut params, "_id", &id);
     }
@@ -72,9 +64,8 @@ async fn delete_id(
 /// Spec 1.5 DELETE `/devicestatus?find...`.
 async fn delete_matching(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<DeviceStatusDelete>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:devicestatus:delete"]).await?;
     list::delete_where(&state, D, &list::params(raw.as_deref())).await
 }

@@ -8,17 +8,14 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::list;
-use crate::api::body::Body;
-use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
+use crate::api::permit::{Allowed, AllowedBody, EntriesCreate, EntriesDelete, EntriesRead};
 use crate::app::AppState;
 use crate::domain::filter::{Filter, Val};
-use crate::domain::time::now_ms;
 use crate::domain::{Collection, Doc, entries};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{Upsert, WriteMode, Written};
+use crate::write::incoming_entries as incoming;
 
-const READ: &str = "api:entries:read";
 /// Nightscout's JSON limit for entries.
 const BODY_LIMIT: usize = 50 * 1024 * 1024;
 /// `ENTRIES_DEFAULT_COUNT`.
@@ -57,8 +54,8 @@ impl Answer {
     }
 
     pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
-        docs.sort_by_key(|d| std::cmp::Reverse(entries::millis(d).unwrap_or(i64::MIN)));
-        let newest = docs.first().and_then(entries::millis);
+        docs.sort_by_key(|d| std::cmp::Reverse(Collection::Entries.time_ms(d).unwrap_or(i64::MIN)));
+        let newest = docs.first().and_then(|d| Collection::Entries.time_ms(d));
         if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
             && newest / 1000 <= since / 1000
         {
@@ -92,12 +89,11 @@ impl Answer {
 
 async fn list_entries(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     RawQuery(raw): RawQuery,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     let params = list::params(raw.as_deref());
     let model = params.get("find").and_then(|f| f.get("type")).and_then(Value::as_str).map(str::to_owned);
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
@@ -109,11 +105,10 @@ async fn list_entries(
 /// The newest entry of any type within the default window.
 async fn current(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;
     Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs))
@@ -126,13 +121,12 @@ fn is_lower_id(spec: &str) -> bool {
 
 async fn by_spec(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     Path(spec): Path<String>,
     RawQuery(raw): RawQuery,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     if is_lower_id(&spec) {
         let q = crate::domain::filter::Query::new(Filter::eq("_id", Val::ObjectId(spec.clone()))).limit(Some(1));
         let docs = state.store.find(Collection::Entries, &q).await?;
@@ -164,71 +158,30 @@ fn set_type(params: &mut serde_json::Map<String, Value>, spec: &str) {
     }
 }
 
-/// Entries in the body: an object only if it has `date`, or a non-empty array of objects.
-fn incoming(body: Value) -> Vec<Doc> {
-    match body {
-        Value::Object(m) if m.contains_key("date") => vec![m],
-        Value::Array(a) => a
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::Object(m) => Some(m),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+/// POST: an entry object (with `date`) or an array; answered normalised, new ones with `_id`.
+async fn create(State(state): State<AppState>, req: AllowedBody<EntriesCreate>) -> ApiResult<Response> {
+    Ok(Json(state.writer.create_entries(incoming(req.body)).await?).into_response())
 }
 
-async fn create(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:entries:create"]).await?;
-    let now = now_ms();
-    let mut docs = incoming(body);
-    for d in &mut docs {
-        entries::normalize(d, state.config.uuid_handling, now);
-    }
-    let ops = docs
-        .iter()
-        .map(|d| Upsert { filter: entries::dedup_filter(d), doc: d.clone(), mode: WriteMode::Merge })
-        .collect();
-    let written = state.store.upsert_many(Collection::Entries, ops).await?;
-    // Newly inserted documents come back with their `_id`; merged ones as sent.
-    for (d, w) in docs.iter_mut().zip(written) {
-        if let Written::Inserted(id) = w
-            && !d.contains_key("_id")
-        {
-            let mut with_id = Doc::with_capacity(d.len() + 1);
-            with_id.insert("_id".into(), Value::String(id));
-            with_id.append(d);
-            *d = with_id;
-        }
-    }
-    Ok(Json(docs).into_response())
-}
-
-async fn preview(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:entries:create"]).await?;
-    Ok(Json(incoming(body)).into_response())
+async fn preview(req: AllowedBody<EntriesCreate>) -> ApiResult<Response> {
+    Ok(Json(incoming(req.body)).into_response())
 }
 
 async fn delete_matching(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesDelete>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:entries:delete"]).await?;
     let params = list::params(raw.as_deref());
     delete(&state, list::find_filter(&state, Collection::Entries, &params)?).await
 }
 
 async fn delete_spec(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesDelete>,
     Path(spec): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:entries:delete"]).await?;
     if is_lower_id(&spec) {
         return delete(&state, Filter::eq("_id", Val::ObjectId(spec))).await;
     }
@@ -239,6 +192,6 @@ async fn delete_spec(
 
 /// Answers with the driver's DeleteResult shape.
 async fn delete(state: &AppState, filter: Filter) -> ApiResult<Response> {
-    let n = state.store.delete_many(Collection::Entries, &filter).await?;
+    let n = state.writer.delete_where(Collection::Entries, &filter).await?;
     Ok(Json(json!({"acknowledged": true, "deletedCount": n})).into_response())
 }

@@ -58,7 +58,7 @@ pub async fn delete_where(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let filter = find_filter(state, coll, params)?;
-    Ok(delete_result(state.store.delete_many(coll, &filter).await?).into_response())
+    Ok(delete_result(state.writer.delete_where(coll, &filter).await?).into_response())
 }
 
 pub fn delete_result(n: u64) -> axum::Json<Value> {

@@ -7,7 +7,6 @@ use crate::app::AppState;
 mod activity;
 mod count;
 mod devicestatus;
-mod docs;
 mod entries;
 mod food;
 mod list;

@@ -7,17 +7,14 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{docs, list};
-use crate::api::body::Body;
-use crate::api::caller::AuthInput;
+use super::list;
+use crate::api::permit::{Allowed, AllowedBody, ProfileCreate, ProfileDelete, ProfileRead, ProfileUpdate};
 use crate::app::AppState;
 use crate::domain::Collection;
-use crate::domain::documents::{default_created_at, docs_of};
+use crate::domain::documents::docs_of;
 use crate::domain::filter::{Dir, Filter, Query, valid_path};
-use crate::domain::time::now_ms;
 use crate::error::{ApiError, ApiResult};
 
-const READ: &str = "api:profile:read";
 /// Nightscout's JSON limit for profiles.
 const BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_COUNT: u64 = 10;
@@ -37,16 +34,22 @@ fn newest(filter: Filter, limit: Option<u64>) -> Query {
 }
 
 /// Spec 1.6 GET `/profile`: every profile, newest `startDate` first, `count` (10), no window.
-async fn list_all(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn list_all(
+    State(state): State<AppState>,
+    _: Allowed<ProfileRead>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let docs = state.store.find(P, &newest(Filter::All, list::count(&params, DEFAULT_COUNT))).await?;
     Ok(Json(docs).into_response())
 }
 
 /// Spec 1.6 GET `/profiles`: `find` on `startDate` with the default window, `sort[x]=1|-1`.
-async fn list_profiles(State(state): State<AppState>, auth: AuthInput, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn list_profiles(
+    State(state): State<AppState>,
+    _: Allowed<ProfileRead>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, P, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
@@ -67,39 +70,31 @@ async fn list_profiles(State(state): State<AppState>, auth: AuthInput, RawQuery(
 }
 
 /// Spec 1.6 GET `/profile/current`: the newest profile object, or `null`.
-async fn current(State(state): State<AppState>, auth: AuthInput) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn current(State(state): State<AppState>, _: Allowed<ProfileRead>) -> ApiResult<Response> {
     let mut docs = state.store.find(P, &newest(Filter::All, Some(1))).await?;
     Ok(Json(docs.pop().map_or(Value::Null, Value::Object)).into_response())
 }
 
 /// Spec 1.6 POST: object or array, `_id` checked, `created_at` added, inserted (no dedup).
-async fn create(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:profile:create"]).await?;
-    let mut items = docs_of(body);
-    docs::check_ids(&items)?;
-    let now = now_ms();
-    items.iter_mut().for_each(|d| default_created_at(d, now));
-    Ok(Json(state.store.insert_many(P, items).await?).into_response())
+async fn create(State(state): State<AppState>, req: AllowedBody<ProfileCreate>) -> ApiResult<Response> {
+    Ok(Json(state.writer.create_profiles(docs_of(req.body)).await?).into_response())
 }
 
 /// Spec 1.6 PUT: one object, replaced by `_id` (inserted when new or without `_id`).
-async fn update(State(state): State<AppState>, mut auth: AuthInput, Body(mut body): Body) -> ApiResult<Response> {
-    auth.take_body_credentials(&mut body);
-    auth.require(&state, &[READ, "api:profile:update"]).await?;
-    let Value::Object(mut doc) = body else {
+async fn update(State(state): State<AppState>, req: AllowedBody<ProfileUpdate>) -> ApiResult<Response> {
+    let Value::Object(doc) = req.body else {
         return Err(ApiError::bad_request("Bad request body", "PUT /profile takes one profile object"));
     };
-    docs::check_ids(std::slice::from_ref(&doc))?;
-    default_created_at(&mut doc, now_ms());
-    let mut saved = docs::save_all(&state, P, vec![doc]).await?;
+    let mut saved = state.writer.save_dated(P, vec![doc]).await?;
     Ok(Json(saved.pop()).into_response())
 }
 
 /// Spec 1.6 DELETE `/profile/{id}` → `{}`.
-async fn delete_id(State(state): State<AppState>, auth: AuthInput, Path(id): Path<String>) -> ApiResult<Response> {
-    auth.require(&state, &[READ, "api:profile:delete"]).await?;
-    docs::delete_by_id(&state, P, &id).await?;
+async fn delete_id(
+    State(state): State<AppState>,
+    _: Allowed<ProfileDelete>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    state.writer.delete_by_object_id(P, &id).await?;
     Ok(Json(json!({})).into_response())
 }

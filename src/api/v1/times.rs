@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::entries::Answer;
 use super::list;
-use crate::api::caller::AuthInput;
 use crate::api::format::PathFormat;
+use crate::api::permit::{Allowed, EntriesRead};
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::query::{Spec, parse_find, with_default_window};
@@ -21,7 +21,6 @@ use crate::domain::time::now_ms;
 use crate::domain::times;
 use crate::error::{ApiError, ApiResult};
 
-const READ: &str = "api:entries:read";
 const DEFAULT_COUNT: u64 = 10;
 
 pub fn router() -> Router<AppState> {
@@ -54,25 +53,18 @@ fn patterns(p: &HashMap<String, String>) -> ApiResult<Vec<String>> {
 /// Spec 1.3 `/times`: entries whose `dateString` matches the expanded patterns, plus `find`.
 async fn times_list(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     Path(p): Params,
     RawQuery(raw): RawQuery,
     ext: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     let pats = patterns(&p)?;
     run(&state, Collection::Entries, "dateString", None, &pats, raw.as_deref(), ext, &headers).await
 }
 
 /// Spec 1.3 `/times/echo`: the parameters and the patterns they expand to.
-async fn times_echo(
-    State(state): State<AppState>,
-    auth: AuthInput,
-    Path(p): Params,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
+async fn times_echo(_: Allowed<EntriesRead>, Path(p): Params, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let pats = patterns(&p)?;
     let query = Value::Object(list::params(raw.as_deref()));
     Ok(Json(json!({"req": {"params": p, "query": query}, "pattern": pats})).into_response())
@@ -81,11 +73,10 @@ async fn times_echo(
 /// Spec 1.3 `/echo/{storage}/{model?}/{spec?}`: the query a listing would run, unrun.
 async fn echo(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     Path(p): Params,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     let name = p.get("storage").map_or("entries", String::as_str);
     let coll = Collection::parse(name)
         .ok_or_else(|| ApiError::bad_request("Unknown storage", format!("no collection named {name:?}")))?;
@@ -106,13 +97,12 @@ async fn echo(
 /// `treatments` or `devicestatus` (anything else means entries).
 async fn slice(
     State(state): State<AppState>,
-    auth: AuthInput,
+    _: Allowed<EntriesRead>,
     Path(p): Params,
     RawQuery(raw): RawQuery,
     ext: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    auth.require(&state, &[READ]).await?;
     let coll = match p.get("storage").map(String::as_str) {
         Some("treatments") => Collection::Treatments,
         Some("devicestatus") => Collection::DeviceStatus,

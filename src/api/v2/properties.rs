@@ -8,7 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
-use crate::api::caller::AuthInput;
+use crate::api::permit::{Allowed, PropertiesRead};
 use crate::api::{query_string, snapshot};
 use crate::app::AppState;
 use crate::domain::{glucose, properties};
@@ -18,27 +18,21 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v2/properties", get(all)).route("/api/v2/properties/{names}", get(named))
 }
 
-async fn all(state: State<AppState>, auth: AuthInput, raw: RawQuery) -> ApiResult<Response> {
-    answer(state, auth, None, raw).await
+async fn all(state: State<AppState>, _: Allowed<PropertiesRead>, raw: RawQuery) -> ApiResult<Response> {
+    answer(state, None, raw).await
 }
 
 async fn named(
     state: State<AppState>,
-    auth: AuthInput,
+    _: Allowed<PropertiesRead>,
     Path(names): Path<String>,
     raw: RawQuery,
 ) -> ApiResult<Response> {
-    answer(state, auth, Some(names), raw).await
+    answer(state, Some(names), raw).await
 }
 
 /// Spec 1.11: every property, or the comma-separated ones asked for; `?pretty` indents.
-async fn answer(
-    State(state): State<AppState>,
-    auth: AuthInput,
-    names: Option<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    auth.require(&state, &["api:entries:read", "api:treatments:read"]).await?;
+async fn answer(State(state): State<AppState>, names: Option<String>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let props = compute(&state).await?;
     let props: Map<String, Value> = match names {
         Some(n) => {

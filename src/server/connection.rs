@@ -18,8 +18,10 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::{Service, ServiceExt};
 
-use crate::https::Transport;
-use crate::shutdown::{GRACE, Shutdown};
+use tokio_util::sync::CancellationToken;
+
+use super::https::Transport;
+use super::shutdown::GRACE;
 
 /// A client has this long to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,8 +33,8 @@ pub struct Endpoint {
     pub tls: Option<TlsAcceptor>,
 }
 
-/// Serves `endpoint` with `app` until `stop` is triggered, then drains (see module docs).
-pub async fn run<S>(endpoint: Endpoint, app: S, stop: Shutdown)
+/// Serves `endpoint` with `app` until `stop` is cancelled, then drains (see module docs).
+pub async fn run<S>(endpoint: Endpoint, app: S, stop: CancellationToken)
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -40,7 +42,7 @@ where
     let Endpoint { listener, tls } = endpoint;
     let transport = if tls.is_some() { Transport::Tls } else { Transport::Plain };
     let mut conns = JoinSet::new();
-    let stopping = stop.wait();
+    let stopping = stop.cancelled();
     tokio::pin!(stopping);
     loop {
         tokio::select! {
@@ -81,7 +83,7 @@ where
     }
 }
 
-async fn connection<I, S>(io: I, peer: SocketAddr, transport: Transport, app: S, stop: Shutdown)
+async fn connection<I, S>(io: I, peer: SocketAddr, transport: Transport, app: S, stop: CancellationToken)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -100,7 +102,7 @@ where
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => log_conn_end(r),
-        _ = stop.wait() => {
+        _ = stop.cancelled() => {
             conn.as_mut().graceful_shutdown();
             log_conn_end(conn.await);
         }

@@ -1,8 +1,6 @@
 //! JWT expiry and the signing key kept across restarts, and subjects written into MongoDB in
 //! Nightscout's own raw shapes working unchanged.
-mod common;
-
-use common::{Backend, SECRET_SHA1, TestApp, status_json};
+use crate::common::{self, Backend, SECRET_SHA1, TestApp, status_json};
 use jsonwebtoken::{EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -2,9 +2,7 @@
 //! `INSECURE_USE_HTTP`, the health exemption, methods and bodies, socket.io paths) and the
 //! security headers, against a real server. Backend-independent, so run on SQLite only.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Client, Method, Response, redirect};
 use serde_json::json;
 

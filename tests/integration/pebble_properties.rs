@@ -1,9 +1,7 @@
 //! Contract: `/pebble` (spec 1.10) and `/api/v2/properties` (spec 1.11) compute what watches
 //! and followers read, with Nightscout's delta rule, on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Contract: `/api/v1/treatments` behaves as Nightscout 15's (spec 1.4), on both backends,
 //! with payloads shaped like Loop's, xDrip+'s and AndroidAPS's.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ferroscout::app::{AppState, serve};
+use ferroscout::app::AppState;
 use ferroscout::config::Config;
+use ferroscout::server::serve;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 
@@ -98,7 +99,7 @@ impl TestApp {
             }
         }
         let config = Config::from_lookup(&move |k| env.get(k).cloned()).expect("config");
-        let store = ferroscout::store::open(&config).await.expect("store");
+        let store = ferroscout::app::open_store(&config).await.expect("store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -166,11 +167,28 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// Stops the server and removes its data folder and database, unless `stop` handed them on
+    /// (to a restarted server, which cleans them up in turn).
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        let Some(tx) = self.shutdown.take() else { return };
+        let _ = tx.send(());
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(uri) = self.mongo_uri.take() {
+            // Drop runs inside the test's runtime: drop the database from a thread of its own.
+            let _ = std::thread::spawn(move || drop_database(&uri)).join();
         }
     }
+}
+
+/// Drops the database a test's `mongodb://host/<db>?...` URI names.
+pub fn drop_database(uri: &str) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+    rt.block_on(async {
+        let Ok(client) = mongodb::Client::with_uri_str(uri).await else { return };
+        if let Some(db) = client.default_database() {
+            let _ = db.drop().await;
+        }
+    });
 }
 
 /// Status and JSON body of a response.

@@ -13,8 +13,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::https::HEALTH_PATH;
 use crate::config::Config;
-use crate::https::HEALTH_PATH;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

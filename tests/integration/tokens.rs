@@ -1,7 +1,5 @@
 //! Access tokens, roles and JWTs end to end, on both backends (`tokens-and-v3.md` §1-2).
-mod common;
-
-use common::{Backend, SECRET_SHA1, TestApp, status_json};
+use crate::common::{self, SECRET_SHA1, TestApp, status_json};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha1::Digest as _;
@@ -255,9 +253,3 @@ contract!(
     each_builtin_role_gets_exactly_its_permissions,
     the_admin_api_has_nightscouts_shapes_and_permissions,
 );
-
-/// Keeps `Backend` in use for the restart tests in `tokens_jwt.rs`.
-#[allow(dead_code)]
-fn _backends() -> [Backend; 2] {
-    [Backend::Sqlite, Backend::Mongo]
-}

@@ -2,19 +2,18 @@
 //! rustls, trusting only that certificate), the redirect-only plain listener, and renewal without
 //! a restart.
 
-mod common;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use common::*;
-use ferroscout::app::{AppState, Listeners, serve_listeners};
+use crate::common::*;
+use ferroscout::app::AppState;
 use ferroscout::config::{Config, TlsFiles};
-use ferroscout::shutdown::Shutdown;
+use ferroscout::server::{Listeners, serve_listeners};
 use reqwest::{Certificate, Client, redirect};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 struct Pem {
     cert: String,
@@ -77,7 +76,7 @@ impl TlsApp {
             env.insert(k.to_string(), v.to_string());
         }
         let config = Config::from_lookup(&move |k| env.get(k).cloned()).unwrap();
-        let store = ferroscout::store::open(&config).await.unwrap();
+        let store = ferroscout::app::open_store(&config).await.unwrap();
         let state = AppState::new(config, store);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve_listeners(Listeners { main, redirect: Some(plain) }, state, async move {
@@ -195,7 +194,7 @@ async fn missing_or_mismatched_certificate_files_fail_at_startup_with_a_clear_er
         (TlsFiles { cert: a.key.clone(), key: a.key.clone(), ca: None }, "no PEM certificate"),
     ];
     for (files, expected) in cases {
-        let err = ferroscout::tls::Tls::load(&files).unwrap_err().to_string();
+        let err = ferroscout::server::tls::Tls::load(&files).unwrap_err().to_string();
         assert!(err.contains(expected), "{err}");
         assert!(!err.contains("PRIVATE KEY"), "the key is never echoed");
     }
@@ -211,15 +210,15 @@ async fn a_renewed_certificate_is_served_to_new_connections_without_a_restart() 
         ("API_SECRET".into(), SECRET.into()),
     ]);
     let config = Config::from_lookup(&move |k| env.get(k).cloned()).unwrap();
-    let store = ferroscout::store::open(&config).await.unwrap();
-    let tls = ferroscout::tls::Tls::load(&files).unwrap();
+    let store = ferroscout::app::open_store(&config).await.unwrap();
+    let tls = ferroscout::server::tls::Tls::load(&files).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let stop = Shutdown::new();
+    let stop = CancellationToken::new();
     let endpoint = ferroscout::server::Endpoint { listener, tls: Some(tls.acceptor()) };
-    let server = tokio::spawn(ferroscout::server::run(
+    let server = tokio::spawn(ferroscout::server::connection::run(
         endpoint,
-        ferroscout::app::service(AppState::new(config, store)),
+        ferroscout::server::service(AppState::new(config, store)),
         stop.clone(),
     ));
     let url = format!("https://localhost:{}/health", addr.port());
@@ -235,7 +234,7 @@ async fn a_renewed_certificate_is_served_to_new_connections_without_a_restart() 
     std::fs::write(&files.key, "not a key").unwrap();
     assert!(tls.reload().is_err());
     assert_eq!(client_for(&new, addr, false).get(&url).send().await.unwrap().status(), 200);
-    stop.trigger();
+    stop.cancel();
     server.await.unwrap();
 }
 
@@ -295,24 +294,24 @@ async fn ssl_ca_intermediates_are_sent_so_clients_trusting_only_the_root_connect
 
     for (with_ca, expect_ok) in [(false, false), (true, true)] {
         let files = TlsFiles { cert: cert.clone(), key: key.clone(), ca: with_ca.then(|| ca.clone()) };
-        let tls = ferroscout::tls::Tls::load(&files).unwrap();
+        let tls = ferroscout::server::tls::Tls::load(&files).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let env: HashMap<String, String> =
             HashMap::from([("FERROSCOUT_DATA_DIR".into(), dir.join("data").display().to_string())]);
         let config = Config::from_lookup(&move |k| env.get(k).cloned()).unwrap();
-        let store = ferroscout::store::open(&config).await.unwrap();
-        let stop = Shutdown::new();
+        let store = ferroscout::app::open_store(&config).await.unwrap();
+        let stop = CancellationToken::new();
         let endpoint = ferroscout::server::Endpoint { listener, tls: Some(tls.acceptor()) };
-        let server = tokio::spawn(ferroscout::server::run(
+        let server = tokio::spawn(ferroscout::server::connection::run(
             endpoint,
-            ferroscout::app::service(AppState::new(config, store)),
+            ferroscout::server::service(AppState::new(config, store)),
             stop.clone(),
         ));
         let res =
             client_for(&root_only, addr, false).get(format!("https://localhost:{}/health", addr.port())).send().await;
         assert_eq!(res.is_ok(), expect_ok, "SSL_CA set: {with_ca}");
-        stop.trigger();
+        stop.cancel();
         server.await.unwrap();
     }
 }

@@ -7,11 +7,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::domain::Collection;
+use crate::domain::units::thresholds;
+pub use crate::domain::units::{Thresholds, Units};
 
-/// mg/dL per mmol/L (`lib/constants.json` MMOL_TO_MGDL since 2025).
-pub const MMOL_TO_MGDL: f64 = 18.01559;
 /// Nightscout's MIN_PASSPHRASE_LENGTH.
 pub const MIN_SECRET_LEN: usize = 12;
+
+/// The body of `status.json`: the settings clients see.
+pub mod public;
 
 /// A value that must never be printed: Debug and Display show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,30 +33,6 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Units {
-    MgDl,
-    Mmol,
-}
-
-impl Units {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Units::MgDl => "mg/dl",
-            Units::Mmol => "mmol",
-        }
-    }
-}
-
-/// BG thresholds, always in mg/dL.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    pub bg_high: f64,
-    pub bg_target_top: f64,
-    pub bg_target_bottom: f64,
-    pub bg_low: f64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -357,29 +336,7 @@ impl Config {
     }
 }
 
-/// Nightscout's threshold rules (`lib/settings.js`): values are in display units; with mmol and
-/// `BG_HIGH < 50` all four are converted to mg/dL; then they are forced consistent.
-fn thresholds(units: Units, high: f64, top: f64, bottom: f64, low: f64) -> Thresholds {
-    let (mut high, mut top, mut bottom, mut low) = (high, top, bottom, low);
-    if units == Units::Mmol && high < 50.0 {
-        let c = crate::domain::glucose::mmol_to_mgdl;
-        (high, top, bottom, low) = (c(high), c(top), c(bottom), c(low));
-    }
-    if bottom >= top {
-        bottom = top - 1.0;
-    }
-    if low >= bottom {
-        low = bottom - 1.0;
-    }
-    if high <= top {
-        high = top + 1.0;
-    }
-    Thresholds { bg_high: high, bg_target_top: top, bg_target_bottom: bottom, bg_low: low }
-}
-
-#[path = "config_extended.rs"]
 mod extended;
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -19,7 +19,8 @@ pub struct Asset {
 
 include!(concat!(env!("OUT_DIR"), "/dashboard_assets.rs"));
 
-pub fn asset(path: &str) -> Option<&'static Asset> {
+#[cfg(test)]
+fn asset(path: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|a| a.path == path)
 }
 

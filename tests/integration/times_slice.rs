@@ -1,8 +1,6 @@
 //! Contract: `/api/v1/times`, `/times/echo` and `/slice` (spec 1.3) on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 contract!(

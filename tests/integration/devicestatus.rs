@@ -1,9 +1,7 @@
 //! Contract: `/api/v1/devicestatus` behaves as Nightscout 15's (spec 1.5), on both backends,
 //! with OpenAPS, Loop and xDrip+ payloads.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,13 +2,11 @@
 //! keep-alive sockets are closed so clients reconnect elsewhere, nothing new is accepted, and the
 //! real binary exits 0 on SIGTERM.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
-use common::*;
+use crate::common::*;
 use reqwest::{Client, Method};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

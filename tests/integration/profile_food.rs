@@ -1,9 +1,7 @@
 //! Contract: `/api/v1/profile(s)`, `/profile/current`, `/food` and `/activity` behave as
 //! Nightscout 15's (spec 1.6-1.7), on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Sub-path hosting: with `BASE_PATH=/dante` (an IIS virtual directory), the API, socket.io and
 //! the dashboard live under `/dante/`; nothing is served outside it except `/health`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Client, Method, redirect};
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! Contract: `/api/v1/entries` behaves as Nightscout 15's, on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 

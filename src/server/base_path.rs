@@ -9,7 +9,7 @@ use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::https::HEALTH_PATH;
+use super::https::HEALTH_PATH;
 
 /// What to do with a request, given the prefix.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,0 +1,97 @@
+//! Permissions in handler signatures: a handler names what it needs as a type, so the check
+//! cannot be forgotten. `Allowed<P>` checks the credentials of the headers and query string;
+//! `AllowedBody<P>` also reads the body and lets a body `secret`/`token` count, as Nightscout does.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde_json::Value;
+
+use super::body::Body;
+use super::caller::AuthInput;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// A set of Shiro permissions a handler needs, all of them.
+pub trait Permission: Send + Sync + 'static {
+    const NEEDS: &'static [&'static str];
+}
+
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident => [$($p:literal),+];)*) => {
+        $($(#[$doc])* pub struct $name; impl Permission for $name { const NEEDS: &'static [&'static str] = &[$($p),+]; })*
+    };
+}
+
+permissions! {
+    EntriesRead => ["api:entries:read"];
+    EntriesCreate => ["api:entries:read", "api:entries:create"];
+    EntriesDelete => ["api:entries:read", "api:entries:delete"];
+    TreatmentsRead => ["api:treatments:read"];
+    TreatmentsCreate => ["api:treatments:read", "api:treatments:create"];
+    TreatmentsUpdate => ["api:treatments:read", "api:treatments:update"];
+    TreatmentsDelete => ["api:treatments:read", "api:treatments:delete"];
+    DeviceStatusRead => ["api:devicestatus:read"];
+    DeviceStatusCreate => ["api:devicestatus:read", "api:devicestatus:create"];
+    DeviceStatusDelete => ["api:devicestatus:read", "api:devicestatus:delete"];
+    ProfileRead => ["api:profile:read"];
+    ProfileCreate => ["api:profile:read", "api:profile:create"];
+    ProfileUpdate => ["api:profile:read", "api:profile:update"];
+    ProfileDelete => ["api:profile:read", "api:profile:delete"];
+    FoodRead => ["api:food:read"];
+    FoodCreate => ["api:food:read", "api:food:create"];
+    FoodUpdate => ["api:food:read", "api:food:update"];
+    FoodDelete => ["api:food:read", "api:food:delete"];
+    ActivityRead => ["api:activity:read"];
+    ActivityCreate => ["api:activity:read", "api:activity:create"];
+    ActivityUpdate => ["api:activity:read", "api:activity:update"];
+    ActivityDelete => ["api:activity:read", "api:activity:delete"];
+    StatusRead => ["api:status:read"];
+    /// `/pebble` (`lib/server/pebble.js`).
+    PebbleRead => ["api:pebble,entries:read"];
+    /// `/api/v2/properties`: it reads entries and treatments.
+    PropertiesRead => ["api:entries:read", "api:treatments:read"];
+    /// `/experiments/test`.
+    DebugTest => ["authorization:debug:test"];
+}
+
+/// The caller, checked to hold every permission of `P`.
+pub struct Allowed<P> {
+    #[allow(dead_code, reason = "for handlers whose answer depends on who asks (status, tokens, v3)")]
+    pub caller: Caller,
+    _permission: PhantomData<P>,
+}
+
+impl<P: Permission> FromRequestParts<AppState> for Allowed<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = AuthInput::from_request_parts(parts, state).await?;
+        let caller = auth.require(state, P::NEEDS).await?;
+        Ok(Allowed { caller, _permission: PhantomData })
+    }
+}
+
+/// The parsed body (always a JSON object or array, credentials taken out of it) and the
+/// caller, checked to hold every permission of `P`.
+pub struct AllowedBody<P> {
+    #[allow(dead_code, reason = "for handlers whose answer depends on who asks (status, tokens, v3)")]
+    pub caller: Caller,
+    pub body: Value,
+    _permission: PhantomData<P>,
+}
+
+impl<P: Permission> FromRequest<AppState> for AllowedBody<P> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let mut auth = AuthInput::from_request_parts(&mut parts, state).await?;
+        let Body(mut body) = Body::from_request(Request::from_parts(parts, body), state).await?;
+        auth.take_body_credentials(&mut body);
+        let caller = auth.require(state, P::NEEDS).await?;
+        Ok(AllowedBody { caller, body, _permission: PhantomData })
+    }
+}

@@ -1,0 +1,18 @@
+//! The integration tests: one test binary (it links once), a module per API area or deployment
+//! concern. Each test runs a real server on 127.0.0.1:0 on a fresh database of either backend
+//! (`common`), and removes its data folder and database when it ends.
+
+#[macro_use]
+mod common;
+mod deploy_base_path;
+mod deploy_redirect;
+mod deploy_shutdown;
+mod deploy_tls;
+mod devicestatus;
+mod entries;
+mod pebble_properties;
+mod profile_food;
+mod times_slice;
+mod tokens;
+mod tokens_jwt;
+mod treatments;
