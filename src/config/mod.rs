@@ -108,6 +108,8 @@ pub struct Config {
     pub raw: HashMap<&'static str, String>,
     /// Plugin settings (`PUMP_FIELDS`…) by plugin name, for `extendedSettings`.
     pub plugin_settings: serde_json::Map<String, serde_json::Value>,
+    /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
+    pub(crate) bridges: crate::bridges::config::Bridges,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -263,7 +265,8 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+        let mut enable: Vec<String> =
+            env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -284,6 +287,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -327,6 +331,7 @@ impl Config {
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             raw,
             plugin_settings: extended::read(&env),
+            bridges,
         })
     }
 

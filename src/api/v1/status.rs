@@ -42,7 +42,7 @@ async fn status(
         None => Value::Null,
     };
     let info = || {
-        let mut v = status_json(&state.config, state.store.backend());
+        let mut v = with_bridges(&state);
         v["authorized"] = authorized.clone();
         v
     };
@@ -60,6 +60,15 @@ async fn status(
             .into_response(),
         _ => Json(info()).into_response(),
     })
+}
+
+/// `status_json` plus, when any vendor-cloud bridge is configured, their health (`bridges`).
+fn with_bridges(state: &AppState) -> Value {
+    let mut v = status_json(&state.config, state.store.backend());
+    if state.bridges.any() {
+        v["bridges"] = state.bridges.status(crate::domain::time::now_ms());
+    }
+    v
 }
 
 /// Always 200; the answer is nested under `message`.
