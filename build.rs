@@ -21,6 +21,8 @@ const WATCHED: &[&str] = &[
     "frontend/package.json",
     "frontend/package-lock.json",
     "frontend/vite.config.ts",
+    "frontend/vite.admin.config.ts",
+    "frontend/build-pages.mjs",
     "frontend/tsconfig.json",
 ];
 

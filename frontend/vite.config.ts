@@ -7,8 +7,6 @@ export default defineConfig({
     target: 'es2020',
     assetsInlineLimit: 0,
     reportCompressedSize: true,
-    // Two pages: the dashboard and the access-token admin page.
-    rollupOptions: { input: { main: 'index.html', admin: 'admin.html' } },
   },
   server: {
     proxy: {
