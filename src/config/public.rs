@@ -23,6 +23,13 @@ const DEFAULT_FEATURES: [&str; 12] = [
     "basal",
 ];
 
+/// `versionNum` (`lib/server/websocket.js`): 10000 major + 100 minor + patch, 150007 for 15.0.7.
+pub fn version_num(v: &str) -> u64 {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let mut next = || parts.next().unwrap_or(0);
+    10_000 * next() + 100 * next() + next()
+}
+
 /// The features enabled: Nightscout's defaults, the alarm plugin, `ENABLE`.
 pub fn enabled_features(c: &Config) -> Vec<String> {
     let mut out: Vec<String> = DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect();
@@ -35,20 +42,6 @@ pub fn enabled_features(c: &Config) -> Vec<String> {
         }
     }
     out
-}
-
-/// `10000·major + 100·minor + patch` (`lib/server/websocket.js`): 150007 for 15.0.7.
-pub fn version_num(version: &str) -> u64 {
-    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    10000 * a + 100 * b + c
-}
-
-/// `extendedSettings` (`plugins.extendedClientSettings`): the settings of enabled client
-/// plugins, and `devicestatus` always.
-fn extended_settings(c: &Config, enable: &[String]) -> Value {
-    let blocks = c.plugin_settings.iter().filter(|(name, _)| *name == "devicestatus" || enable.contains(name));
-    Value::Object(blocks.map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 /// The socket's `dataUpdate.status` (`websocket.js` `status()`): status.json's facts with
@@ -130,7 +123,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
             "enable": enable,
             "authenticationPromptOnLoad": on("AUTHENTICATION_PROMPT_ON_LOAD", false),
         },
-        "extendedSettings": extended_settings(c, &enable),
+        "extendedSettings": c.plugins.extended(&enable),
         "authorized": null,
         "runtimeState": "loaded",
     })
