@@ -36,6 +36,12 @@ pub struct Credentials {
     pub bearer: Option<String>,
 }
 
+impl Credentials {
+    pub fn is_empty(&self) -> bool {
+        self.secret.is_none() && self.token.is_none() && self.bearer.is_none()
+    }
+}
+
 /// The JWT in an `Authorization` header as API v1/v2 read it (`extractJWTfromRequest`): exactly
 /// `Bearer <token>`, case-sensitive, one space. (API v3 accepts any case of `bearer`.)
 pub fn bearer(header: &str) -> Option<&str> {

@@ -37,6 +37,15 @@ pub enum StoreError {
     Other(String),
 }
 
+/// What an outage is, as the stores word the start of an `Unavailable` cause, so the answer
+/// can say what happened (`crate::error` reads them).
+pub mod outage {
+    pub const DISK_FULL: &str = "disk full";
+    pub const LOCKED: &str = "database locked";
+    pub const READ_ONLY: &str = "database is read-only";
+    pub const REFUSED: &str = "credentials refused";
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// How an upsert writes into a document that already exists.

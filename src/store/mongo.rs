@@ -11,7 +11,7 @@ use mongodb::{Client, Database, IndexModel};
 
 use super::mongo_bson::{from_document, id_to_bson, to_document};
 use super::mongo_filter::{sort_doc, to_query};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
@@ -37,6 +37,9 @@ fn indexes(coll: Collection) -> Vec<Document> {
     }
 }
 
+/// `maxTimeMS` of every read.
+const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
+
 pub struct MongoStore {
     pub(super) db: Database,
     names: HashMap<Collection, String>,
@@ -51,8 +54,10 @@ impl MongoStore {
         let mut opts =
             ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
         opts.app_name.get_or_insert_with(|| "ferroscout".to_owned());
-        opts.server_selection_timeout.get_or_insert(Duration::from_secs(10));
-        opts.connect_timeout.get_or_insert(Duration::from_secs(10));
+        // An outage answers 503 within 2 s (uploaders time out after about 10 s and retry), unless
+        // the URI's serverSelectionTimeoutMS / connectTimeoutMS say otherwise.
+        opts.server_selection_timeout.get_or_insert(Duration::from_secs(2));
+        opts.connect_timeout.get_or_insert(Duration::from_secs(5));
         // Nightscout's default pool size (MONGO_POOL_SIZE) is 5; ours serves more at once.
         opts.max_pool_size.get_or_insert(20);
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
@@ -123,6 +128,8 @@ pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
         K::ServerSelection { .. } | K::Io(_) | K::ConnectionPoolCleared { .. } => {
             StoreError::Unavailable(e.to_string())
         }
+        // Never the message itself: it may name the user.
+        K::Authentication { .. } => StoreError::Unavailable(format!("{}: check the MongoDB URI", outage::REFUSED)),
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
@@ -160,7 +167,8 @@ impl Store for MongoStore {
         if let Some(l) = q.limit {
             find = find.limit(l.min(i64::MAX as u64) as i64);
         }
-        let cursor = find.await.map_err(map_err)?;
+        // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
+        let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
         let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
         Ok(docs.into_iter().map(from_document).collect())
     }

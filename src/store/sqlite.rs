@@ -9,7 +9,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use super::sqlite_sql::{SqlBuilder, path_expr};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, is_object_id};
 
@@ -137,9 +137,10 @@ fn poisoned<E>(_: E) -> StoreError {
 pub(super) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
-        Some(C::DiskFull) => StoreError::Unavailable(format!("disk full: {e}")),
-        Some(C::ReadOnly) => StoreError::Unavailable(format!("database is read-only: {e}")),
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Unavailable(format!("{}: {e}", outage::LOCKED)),
+        Some(C::CannotOpen) => StoreError::Unavailable(e.to_string()),
+        Some(C::DiskFull) => StoreError::Unavailable(format!("{}: {e}", outage::DISK_FULL)),
+        Some(C::ReadOnly) => StoreError::Unavailable(format!("{}: {e}", outage::READ_ONLY)),
         Some(C::ConstraintViolation) => StoreError::Invalid("duplicate _id".into()),
         _ => StoreError::Other(e.to_string()),
     }
@@ -164,11 +165,22 @@ fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc
 
 /// `{_id, ...doc}`: `_id` first, as MongoDB returns it.
 fn with_id(id: String, text: &str) -> StoreResult<Doc> {
-    let body: Doc = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    let body = parse_doc(text)?;
     let mut doc = Doc::with_capacity(body.len() + 1);
     doc.insert("_id".into(), id.into());
     doc.extend(body);
     Ok(doc)
+}
+
+/// A stored document's JSON text, its whole numbers as integers (SQLite prints a stored double
+/// `4` as `4.0`; JavaScript, and so Nightscout's answer, has one number type).
+fn parse_doc(text: &str) -> StoreResult<Doc> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    crate::domain::js::whole_numbers_as_integers(&mut v);
+    match v {
+        serde_json::Value::Object(doc) => Ok(doc),
+        _ => Err(StoreError::Other("a stored document is not an object".into())),
+    }
 }
 
 /// Splits `_id` off a document: the id to store it under and the JSON text of the rest.
@@ -206,10 +218,7 @@ fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResul
         .map_err(map_err)?;
     match row {
         None => Ok(None),
-        Some((id, text)) => {
-            let doc: Doc = serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
-            Ok(Some((id, doc)))
-        }
+        Some((id, text)) => Ok(Some((id, parse_doc(&text)?))),
     }
 }
 
