@@ -70,6 +70,9 @@ pub struct Config {
     pub api_secret: Option<Secret>,
     pub auth_default_roles: Vec<String>,
     pub auth_fail_delay: Duration,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX` (default `auth_`): MongoDB keeps access-token
+    /// subjects and roles in `<prefix>subjects` and `<prefix>roles`.
+    pub auth_collections_prefix: String,
     pub units: Units,
     pub thresholds: Thresholds,
     pub alarm_types: String,
@@ -279,6 +282,9 @@ impl Config {
             api_secret,
             auth_default_roles,
             auth_fail_delay: Duration::from_millis(fail_delay as u64),
+            auth_collections_prefix: env
+                .get("MONGO_AUTHENTICATION_COLLECTIONS_PREFIX")
+                .unwrap_or_else(|| "auth_".into()),
             units,
             thresholds,
             alarm_types,

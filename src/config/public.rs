@@ -91,6 +91,20 @@ pub fn enabled_features(c: &Config) -> Vec<String> {
     out
 }
 
+/// The socket's `dataUpdate.status` (`websocket.js` `status()`): status.json's facts with
+/// `versionNum`, and `activeProfile` when a Profile Switch names one.
+pub fn socket_status(c: &Config, backend: &str, active_profile: Option<String>) -> Value {
+    let mut v = status_json(c, backend);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("authorized");
+        o.remove("runtimeState");
+        if let Some(p) = active_profile {
+            o.insert("activeProfile".into(), p.into());
+        }
+    }
+    v
+}
+
 /// `status.json`: server facts and settings, never secrets.
 pub fn status_json(c: &Config, backend: &str) -> Value {
     let now = now_ms();

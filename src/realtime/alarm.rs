@@ -242,8 +242,8 @@ pub const ALARM_RECEIVERS: &str = "AlarmReceivers";
 
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    if let Some(token) = msg.access_token {
-        let Some(caller) = resolve(&ctx, &s, None, Some(token)).await.filter(|c| !c.from_defaults) else {
+    if let Some(token) = msg.access_token.filter(|t| !t.is_empty()) {
+        let Some(caller) = ctx.auth.resolve_access_token(&token).await else {
             let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
             return;
         };
@@ -253,9 +253,21 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms"}));
     } else {
-        let caller = resolve(&ctx, &s, msg.secret, msg.jwt_token).await;
-        let read = caller.as_ref().is_some_and(|c| c.can("api:*:read"));
-        let may_ack = caller.as_ref().is_some_and(|c| c.can("notifications:*:ack"));
+        // The web form: `secret` and/or `jwtToken`; with AUTHENTICATION_PROMPT_ON_LOAD one is needed.
+        let prompt = ctx
+            .config
+            .raw
+            .get("AUTHENTICATION_PROMPT_ON_LOAD")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("on"));
+        let given =
+            msg.secret.as_ref().is_some_and(|v| !v.is_empty()) || msg.jwt_token.as_ref().is_some_and(|v| !v.is_empty());
+        let caller = if prompt && !given { None } else { resolve(&ctx, &s, msg.secret, msg.jwt_token).await };
+        let Some(caller) = caller else {
+            let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
+            return;
+        };
+        let read = caller.can("api:*:read");
+        let may_ack = caller.can("notifications:*:ack");
         if may_ack {
             s.extensions.insert(MayAck);
         }

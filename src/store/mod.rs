@@ -9,14 +9,18 @@ pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
+mod auth;
 mod mongo;
+mod mongo_auth;
 mod mongo_bson;
 mod mongo_filter;
 mod mongo_watch;
 mod notify;
 mod sqlite;
+mod sqlite_auth;
 mod sqlite_sql;
 
+pub use auth::{AuthKind, AuthStore};
 pub use mongo::MongoStore;
 pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
 pub use sqlite::SqliteStore;
@@ -117,19 +121,28 @@ pub trait Store: Send + Sync + 'static {
     async fn watch(&self) -> StoreResult<Option<Watch>> {
         Ok(None)
     }
+    /// Access-token subjects, roles and the JWT key (`auth.rs`).
+    fn auth(&self) -> &dyn AuthStore;
 }
 
 /// Where the data lives: a MongoDB database (with Nightscout's collection names), or the
 /// embedded SQLite file.
 pub enum Location<'a> {
-    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String> },
+    /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
+    Mongo {
+        uri: &'a str,
+        collections: &'a HashMap<Collection, String>,
+        auth_prefix: &'a str,
+    },
     Sqlite(&'a Path),
 }
 
 /// Opens the backend at `location`.
 pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
     match location {
-        Location::Mongo { uri, collections } => Ok(Arc::new(MongoStore::connect(uri, collections).await?)),
+        Location::Mongo { uri, collections, auth_prefix } => {
+            Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
+        }
         Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
 }

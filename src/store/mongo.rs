@@ -41,8 +41,10 @@ fn indexes(coll: Collection) -> Vec<Document> {
 const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
 
 pub struct MongoStore {
-    db: Database,
+    pub(super) db: Database,
     names: HashMap<Collection, String>,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`: subjects and roles live in `<prefix>subjects`/`roles`.
+    pub(super) auth_prefix: String,
 }
 
 impl MongoStore {
@@ -60,13 +62,19 @@ impl MongoStore {
         opts.max_pool_size.get_or_insert(20);
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
         let client = Client::with_options(opts).map_err(map_err)?;
-        let store = MongoStore { db: client.database(&db_name), names: names.clone() };
+        let store = MongoStore { db: client.database(&db_name), names: names.clone(), auth_prefix: "auth_".into() };
         if !try_ensure_indexes(&store.db, &store.names).await {
             tracing::warn!("mongodb unreachable; will ensure indexes when it answers");
             let (db, names) = (store.db.clone(), store.names.clone());
             tokio::spawn(async move { ensure_indexes(db, names).await });
         }
         Ok(store)
+    }
+
+    /// Uses `prefix` for the authorization collections instead of `auth_`.
+    pub fn with_auth_prefix(mut self, prefix: &str) -> MongoStore {
+        self.auth_prefix = prefix.to_owned();
+        self
     }
 
     fn coll(&self, c: Collection) -> mongodb::Collection<Document> {
@@ -140,7 +148,7 @@ pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
     }
 }
 
-fn id_filter(id: &str) -> Document {
+pub(super) fn id_filter(id: &str) -> Document {
     let f = if is_object_id(id) {
         Filter::eq("_id", Val::ObjectId(id.to_owned()))
     } else {
@@ -328,6 +336,10 @@ impl Store for MongoStore {
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {
         let names = Collection::ALL.iter().map(|c| (self.name(*c).to_owned(), *c)).collect();
         Ok(Some(super::mongo_watch::watch(&self.db, names).await?))
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

@@ -143,4 +143,8 @@ impl Store for NotifyingStore {
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {
         self.inner.watch().await
     }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self.inner.auth()
+    }
 }

@@ -68,6 +68,7 @@ impl SqliteStore {
                     .map_err(map_err)?;
             }
         }
+        super::sqlite_auth::create_tables(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -76,7 +77,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -97,7 +98,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -144,7 +145,7 @@ fn poisoned<E>(_: E) -> StoreError {
     StoreError::Other("store lock poisoned".into())
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
         Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Unavailable(format!("{}: {e}", outage::LOCKED)),
@@ -357,6 +358,10 @@ impl Store for SqliteStore {
                 .map_err(map_err)
         })
         .await
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

@@ -20,6 +20,8 @@ mod outages;
 mod pebble_properties;
 mod profile_food;
 mod times_slice;
+mod tokens;
+mod tokens_jwt;
 mod treatments;
 mod v3_androidaps;
 mod v3_client;

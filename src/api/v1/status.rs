@@ -1,7 +1,7 @@
 //! `/api/v1/status` (`lib/api/status.js`), `/verifyauth` (`lib/api/verifyauth.js`) and
 //! `/experiments/test` (Loop's and xDrip4iOS's credential check). Spec sections 1.8-1.9.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,6 +13,7 @@ use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, negotiate};
 use crate::api::json::{self, Json};
 use crate::api::permit::{Allowed, DebugTest, StatusRead};
+use crate::api::query_string;
 use crate::app::AppState;
 use crate::config::public::status_json;
 use crate::error::{ApiError, ApiResult};
@@ -30,7 +31,23 @@ async fn status(
     _: Allowed<StatusRead>,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    // `authorized`: `?token=` (or `?secret=` holding a token) exchanged for a JWT, else null.
+    let q = query_string::parse(query.as_deref().unwrap_or_default());
+    let presented = [query_string::first_str(&q, "token"), query_string::first_str(&q, "secret")]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.is_empty());
+    let authorized = match presented {
+        Some(t) => state.auth.authorize(t).await.unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    let info = || {
+        let mut v = with_bridges(&state);
+        v["authorized"] = authorized.clone();
+        v
+    };
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = negotiate(path.map(|e| e.0), accept, OFFERED).ok_or(ApiError::NotAcceptable)?;
     Ok(match format {
@@ -41,10 +58,10 @@ async fn status(
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", json::to_string(&with_bridges(&state))),
+            format!("this.serverSettings = {} ;", json::to_string(&info())),
         )
             .into_response(),
-        _ => Json(with_bridges(&state)).into_response(),
+        _ => Json(info()).into_response(),
     })
 }
 
@@ -72,7 +89,7 @@ async fn verifyauth(State(state): State<AppState>, auth: AuthInput) -> Json<Valu
                 "canWrite": c.can("*:*:write"),
                 "isAdmin": c.can("*:*:admin"),
                 "message": if can_read && !c.from_defaults { "OK" } else { "UNAUTHORIZED" },
-                "rolefound": if c.from_defaults { "NOTFOUND" } else { "FOUND" },
+                "rolefound": if c.subject.is_some() { "FOUND" } else { "NOTFOUND" },
                 "permissions": if c.from_defaults { "DEFAULT" } else { "ROLE" },
             })
         }
