@@ -173,7 +173,9 @@ impl Store for MongoStore {
 
     async fn find(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
         let c = self.coll(coll);
-        let mut find = c.find(to_query(&q.filter));
+        let filter = to_query(&q.filter);
+        tracing::debug!(collection = self.name(coll), fields = ?filter.keys().collect::<Vec<_>>(), limit = ?q.limit, "mongodb find");
+        let mut find = c.find(filter);
         if !q.sort.is_empty() {
             find = find.sort(sort_doc(&q.sort));
         }

@@ -159,6 +159,8 @@ fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc
         let (id, text) = row.map_err(map_err)?;
         out.push(with_id(id, &text)?);
     }
+    // The SQL with `?` placeholders: no values, so nothing a client sent lands in the log.
+    tracing::debug!(collection = coll.default_name(), %sql, rows = out.len(), "sqlite find");
     Ok(out)
 }
 
