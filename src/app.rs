@@ -19,6 +19,8 @@ pub struct AppState {
     /// Every write goes through the collection's rules here.
     pub(crate) writer: Writer,
     pub(crate) realtime: Realtime,
+    /// The vendor-cloud bridges and their health; they run while `server::serve_listeners` does.
+    pub(crate) bridges: crate::bridges::Bridges,
 }
 
 impl AppState {
@@ -31,7 +33,8 @@ impl AppState {
         let store: Arc<dyn Store> = Arc::new(store);
         let writer = Writer::new(store.clone(), &config);
         let realtime = Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), feed);
-        AppState { config, store, auth, writer, realtime }
+        let bridges = crate::bridges::Bridges::new(&config);
+        AppState { config, store, auth, writer, realtime, bridges }
     }
 }
 

@@ -13,6 +13,8 @@ pub use crate::domain::units::{Thresholds, Units};
 /// Nightscout's MIN_PASSPHRASE_LENGTH.
 pub const MIN_SECRET_LEN: usize = 12;
 
+/// The plugins' `<PLUGIN>_<KEY>` settings with Nightscout's defaults.
+pub mod plugins;
 /// The body of `status.json`: the settings clients see.
 pub mod public;
 
@@ -106,6 +108,10 @@ pub struct Config {
     pub trusted_proxy_hops: usize,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
+    pub plugins: plugins::PluginSettings,
+    /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
+    pub(crate) bridges: crate::bridges::config::Bridges,
 }
 
 /// Reads a variable the way Nightscout does: the first non-empty of `CUSTOMCONNSTR_X`,
@@ -114,7 +120,11 @@ pub struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Env<'a> {
+        Env { lookup }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         let lower = name.to_ascii_lowercase();
         [format!("CUSTOMCONNSTR_{name}"), format!("CUSTOMCONNSTR_{lower}"), name.to_owned(), lower]
@@ -239,7 +249,8 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+        let mut enable: Vec<String> =
+            env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -260,6 +271,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -307,6 +319,8 @@ impl Config {
                 None => usize::from(env.get("WEBSITE_SITE_NAME").is_some()),
             },
             raw,
+            plugins: plugins::PluginSettings::from_env(&env),
+            bridges,
         })
     }
 

@@ -25,6 +25,13 @@ const DEFAULT_FEATURES: [&str; 13] = [
     "careportal",
 ];
 
+/// `versionNum` (`lib/server/websocket.js`): 10000 major + 100 minor + patch, 150007 for 15.0.7.
+pub fn version_num(v: &str) -> u64 {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let mut next = || parts.next().unwrap_or(0);
+    10_000 * next() + 100 * next() + next()
+}
+
 /// Variables whose raw value `status.json` settings show, by env name (the rest come from `Config`).
 pub(super) const PASSTHROUGH: [&str; 39] = [
     "ALARM_URGENT_HIGH",
@@ -88,10 +95,12 @@ pub fn enabled_features(c: &Config) -> Vec<String> {
 pub fn status_json(c: &Config, backend: &str) -> Value {
     let now = now_ms();
     let enable = enabled_features(c);
+    let extended = c.plugins.extended(&enable);
     json!({
         "status": "ok",
         "name": "nightscout",
         "version": NIGHTSCOUT_VERSION,
+        "versionNum": version_num(NIGHTSCOUT_VERSION),
         "server": {"name": "ferroscout", "version": env!("CARGO_PKG_VERSION"), "storage": backend},
         "serverTime": to_iso_utc(now),
         "serverTimeEpoch": now,
@@ -99,7 +108,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "careportalEnabled": enable.iter().any(|e| e == "careportal"),
         "boluscalcEnabled": enable.iter().any(|e| e == "boluscalc"),
         "settings": settings(c, enable),
-        "extendedSettings": {"devicestatus": {"advanced": true, "days": 1}},
+        "extendedSettings": extended,
         "authorized": null,
         "runtimeState": "loaded",
     })

@@ -99,8 +99,11 @@ pub async fn serve_listeners(
     };
     let stop = CancellationToken::new();
     let io = state.realtime.io.clone();
+    // The vendor-cloud bridges poll until shutdown.
+    let bridges = state.bridges.clone().run(state.store.clone(), state.writer.clone(), stop.clone());
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(bridges);
     if let Some(tls) = &tls {
         tasks.spawn(tls.clone().watch(stop.clone().cancelled_owned()));
     }

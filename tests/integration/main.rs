@@ -4,6 +4,8 @@
 
 #[macro_use]
 mod common;
+mod bridge_fakes;
+mod bridges;
 mod deploy_base_path;
 mod deploy_redirect;
 mod deploy_shutdown;
@@ -11,6 +13,7 @@ mod deploy_tls;
 mod devicestatus;
 mod entries;
 mod limits;
+mod looper_properties;
 mod outages;
 mod pebble_properties;
 mod profile_food;

@@ -41,16 +41,25 @@ async fn status(
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", json::to_string(&status_json(&state.config, state.store.backend()))),
+            format!("this.serverSettings = {} ;", json::to_string(&with_bridges(&state))),
         )
             .into_response(),
-        _ => Json(status_json(&state.config, state.store.backend())).into_response(),
+        _ => Json(with_bridges(&state)).into_response(),
     })
 }
 
 /// Express' `res.redirect(url)`: 302 with a short text body.
 fn found(url: &'static str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, url)], format!("Found. Redirecting to {url}")).into_response()
+}
+
+/// `status_json` plus, when any vendor-cloud bridge is configured, their health (`bridges`).
+fn with_bridges(state: &AppState) -> Value {
+    let mut v = status_json(&state.config, state.store.backend());
+    if state.bridges.any() {
+        v["bridges"] = state.bridges.status(crate::domain::time::now_ms());
+    }
+    v
 }
 
 /// Always 200; the answer is nested under `message`.
