@@ -9,6 +9,8 @@ pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
+#[cfg(test)]
+mod fuzz_tests;
 mod mongo;
 mod mongo_bson;
 mod mongo_filter;
