@@ -16,14 +16,16 @@ pub mod query_string;
 mod snapshot;
 pub(crate) mod v1;
 mod v2;
+mod v3;
 
-/// `/api/versions`, `/api/v1/*`, and `/api/v2/*` (which re-mounts v1, as Nightscout's does).
+/// `/api/versions`, `/api/v1/*`, `/api/v2/*` (which re-mounts v1, as Nightscout's does), `/api/v3/*`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/versions", get(versions))
         .nest("/api/v1", v1::router())
         .nest("/api/v2", v1::router())
         .merge(v2::router())
+        .merge(v3::router())
         .merge(pebble::router())
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .route("/api/v2/{*rest}", axum::routing::any(not_found))

@@ -60,25 +60,6 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
     Ok(Json(json!({"status": [{"now": snap.now}], "bgs": bgs, "cals": []})).into_response())
 }
 
-/// `lib/server/pebble.js`: `uploader.battery` of the newest status with an uploader, as text,
-/// when truthy and not negative. Nightscout's data loader has replaced `uploader` by
-/// `{battery: uploaderBattery}` where that field exists (`lib/data/dataloader.js`), so
-/// AndroidAPS' `uploaderBattery` wins over the `uploader.battery` beside it.
-fn pebble_battery(doc: &crate::domain::Doc) -> Option<String> {
-    let b = match doc.get("uploaderBattery") {
-        Some(b) => b,
-        None => doc.get("uploader")?.get("battery")?,
-    };
-    if !crate::domain::js::truthy(b) || !crate::domain::js::js_number(b).is_some_and(|x| x >= 0.0) {
-        return None;
-    }
-    match b {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => n.as_f64().map(glucose::js_str),
-        _ => None,
-    }
-}
-
 /// `addIOB`/`addCOB` (`lib/server/pebble.js`): with `iob` enabled, `iob` (the display string,
 /// else 0) and the bolus wizard's `bwp`/`bwpo`; with `cob` enabled, `cob` (a number, else 0).
 async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Value) -> ApiResult<()> {
@@ -105,6 +86,25 @@ async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Va
         first["cob"] = cob.get("display").cloned().unwrap_or(json!(0));
     }
     Ok(())
+}
+
+/// `lib/server/pebble.js`: `uploader.battery` of the newest status with an uploader, as text,
+/// when truthy and not negative. Nightscout's data loader has replaced `uploader` by
+/// `{battery: uploaderBattery}` where that field exists (`lib/data/dataloader.js`), so
+/// AndroidAPS' `uploaderBattery` wins over the `uploader.battery` beside it.
+fn pebble_battery(doc: &crate::domain::Doc) -> Option<String> {
+    let b = match doc.get("uploaderBattery") {
+        Some(b) => b,
+        None => doc.get("uploader")?.get("battery")?,
+    };
+    if !crate::domain::js::truthy(b) || !crate::domain::js::js_number(b).is_some_and(|x| x >= 0.0) {
+        return None;
+    }
+    match b {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => n.as_f64().map(glucose::js_str),
+        _ => None,
+    }
 }
 
 fn bg(r: &Reading, units: Units) -> Value {

@@ -95,7 +95,6 @@ pub fn enabled_features(c: &Config) -> Vec<String> {
 pub fn status_json(c: &Config, backend: &str) -> Value {
     let now = now_ms();
     let enable = enabled_features(c);
-    let extended = c.plugins.extended(&enable);
     json!({
         "status": "ok",
         "name": "nightscout",
@@ -107,8 +106,8 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "apiEnabled": true,
         "careportalEnabled": enable.iter().any(|e| e == "careportal"),
         "boluscalcEnabled": enable.iter().any(|e| e == "boluscalc"),
-        "settings": settings(c, enable),
-        "extendedSettings": extended,
+        "settings": settings(c, enable.clone()),
+        "extendedSettings": c.plugins.extended(&enable),
         "authorized": null,
         "runtimeState": "loaded",
     })

@@ -84,3 +84,5 @@ pub mod times;
 pub mod treatments;
 /// Glucose units and BG thresholds.
 pub mod units;
+/// API v3's document rules: date, identifier, immutable fields, dedup keys.
+pub mod v3;

@@ -21,18 +21,18 @@ fn indexes(coll: Collection) -> Vec<Document> {
     let single = |fields: &[&str]| fields.iter().map(|f| doc! {*f: 1}).collect::<Vec<_>>();
     match coll {
         Collection::Entries => {
-            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString"]);
+            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString", "identifier", "srvModified"]);
             v.push(doc! {"type": 1, "date": -1, "dateString": 1});
             v
         }
         Collection::Treatments => {
-            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier"]);
+            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier", "srvModified"]);
             v.push(doc! {"eventType": 1, "duration": 1, "created_at": 1});
             v
         }
-        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID"]),
-        Collection::Profile => single(&["startDate"]),
-        Collection::Food => single(&["type", "position", "hidden"]),
+        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID", "identifier", "srvModified"]),
+        Collection::Profile => single(&["startDate", "identifier", "srvModified"]),
+        Collection::Food => single(&["type", "position", "hidden", "identifier", "srvModified"]),
         Collection::Activity => single(&["created_at"]),
     }
 }
@@ -74,6 +74,11 @@ impl MongoStore {
         self.db.collection(name)
     }
 
+    /// Deleted documents of `c` kept for API v3 history (`Store::bury`), `_id` = identifier.
+    fn graveyard(&self, c: Collection) -> mongodb::Collection<Document> {
+        self.db.collection(&format!("{}_deleted", self.name(c)))
+    }
+
     fn name(&self, c: Collection) -> &str {
         self.names.get(&c).map(String::as_str).unwrap_or(c.default_name())
     }
@@ -95,8 +100,11 @@ async fn ensure_indexes(db: Database, names: HashMap<Collection, String>) {
 async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) -> bool {
     for coll in Collection::ALL {
         let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
-        let c = db.collection::<Document>(name);
-        for keys in indexes(coll) {
+        let graveyard = format!("{name}_deleted");
+        let with_graveyard =
+            indexes(coll).into_iter().map(|k| (name, k)).chain([(graveyard.as_str(), doc! {"srvModified": 1})]);
+        for (name, keys) in with_graveyard {
+            let c = db.collection::<Document>(name);
             let model = IndexModel::builder().keys(keys.clone()).build();
             if let Err(e) = c.create_index(model).await {
                 match map_err(e) {
@@ -165,6 +173,25 @@ fn id_filter(id: &str) -> Document {
     to_query(&f)
 }
 
+async fn find_in(c: mongodb::Collection<Document>, q: &Query) -> StoreResult<Vec<Doc>> {
+    let filter = to_query(&q.filter);
+    tracing::debug!(collection = c.name(), fields = ?filter.keys().collect::<Vec<_>>(), limit = ?q.limit, "mongodb find");
+    let mut find = c.find(filter);
+    if !q.sort.is_empty() {
+        find = find.sort(sort_doc(&q.sort));
+    }
+    if q.skip > 0 {
+        find = find.skip(q.skip);
+    }
+    if let Some(l) = q.limit {
+        find = find.limit(l.min(i64::MAX as u64) as i64);
+    }
+    // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
+    let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
+    let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
+    Ok(docs.into_iter().map(from_document).collect())
+}
+
 #[async_trait::async_trait]
 impl Store for MongoStore {
     fn backend(&self) -> &'static str {
@@ -172,23 +199,7 @@ impl Store for MongoStore {
     }
 
     async fn find(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
-        let c = self.coll(coll);
-        let filter = to_query(&q.filter);
-        tracing::debug!(collection = self.name(coll), fields = ?filter.keys().collect::<Vec<_>>(), limit = ?q.limit, "mongodb find");
-        let mut find = c.find(filter);
-        if !q.sort.is_empty() {
-            find = find.sort(sort_doc(&q.sort));
-        }
-        if q.skip > 0 {
-            find = find.skip(q.skip);
-        }
-        if let Some(l) = q.limit {
-            find = find.limit(l.min(i64::MAX as u64) as i64);
-        }
-        // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
-        let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
-        let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
-        Ok(docs.into_iter().map(from_document).collect())
+        find_in(self.coll(coll), q).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -318,6 +329,26 @@ impl Store for MongoStore {
         }
         let r = self.coll(coll).update_one(id_filter(id), u).await.map_err(map_err)?;
         Ok(r.matched_count > 0)
+    }
+
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id")).map(id_to_bson).collect();
+        let graveyard = self.graveyard(coll);
+        graveyard.delete_many(doc! {"_id": {"$in": ids}}).await.map_err(map_err)?;
+        graveyard.insert_many(docs.iter().map(to_document)).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn buried(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
+        find_in(self.graveyard(coll), q).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        let r = self.graveyard(coll).delete_many(to_query(filter)).await.map_err(map_err)?;
+        Ok(r.deleted_count)
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

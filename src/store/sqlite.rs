@@ -16,12 +16,14 @@ use crate::domain::filter::{Filter, Query, is_object_id};
 /// Fields each collection is indexed on (Nightscout's query and sort fields).
 fn indexes(coll: Collection) -> &'static [&'static [&'static str]] {
     match coll {
-        Collection::Entries => &[&["date"], &["sysTime", "type"], &["dateString"], &["type", "date"]],
-        Collection::Treatments => &[&["created_at"], &["identifier"], &["eventType", "created_at"]],
-        Collection::DeviceStatus => &[&["created_at"], &["NSCLIENT_ID"]],
-        Collection::Profile => &[&["startDate"]],
-        Collection::Food => &[&["type"]],
-        Collection::Activity => &[&["created_at"]],
+        Collection::Entries => {
+            &[&["date"], &["sysTime", "type"], &["dateString"], &["type", "date"], &["identifier"], &["srvModified"]]
+        }
+        Collection::Treatments => &[&["created_at"], &["identifier"], &["eventType", "created_at"], &["srvModified"]],
+        Collection::DeviceStatus => &[&["created_at"], &["NSCLIENT_ID"], &["identifier"], &["srvModified"]],
+        Collection::Profile => &[&["startDate"], &["identifier"], &["srvModified"]],
+        Collection::Food => &[&["type"], &["identifier"], &["srvModified"]],
+        Collection::Activity => &[&["created_at"], &["srvModified"]],
     }
 }
 
@@ -43,6 +45,15 @@ impl SqliteStore {
         let writer = connect(path)?;
         for coll in Collection::ALL {
             let table = coll.default_name();
+            // Deleted documents for API v3 history (`Store::bury`), keyed by identifier.
+            writer
+                .execute_batch(&format!(
+                    "CREATE TABLE IF NOT EXISTS {table}_deleted (
+                        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL);
+                    CREATE INDEX IF NOT EXISTS \"{table}_deleted_srvModified\" ON {table}_deleted ({});",
+                    path_expr("srvModified")
+                ))
+                .map_err(map_err)?;
             writer
                 .execute_batch(&format!(
                     "CREATE TABLE IF NOT EXISTS {table} (
@@ -145,11 +156,11 @@ fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
+fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
     let mut b = SqlBuilder::new();
     let w = b.filter(&q.filter);
     let tail = b.tail(q);
-    let sql = format!("SELECT id, json(doc) FROM {} WHERE {w}{tail}", coll.default_name());
+    let sql = format!("SELECT id, json(doc) FROM {table} WHERE {w}{tail}");
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt
         .query_map(params_from_iter(b.params.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -160,7 +171,7 @@ fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc
         out.push(with_id(id, &text)?);
     }
     // The SQL with `?` placeholders: no values, so nothing a client sent lands in the log.
-    tracing::debug!(collection = coll.default_name(), %sql, rows = out.len(), "sqlite find");
+    tracing::debug!(%sql, rows = out.len(), "sqlite find");
     Ok(out)
 }
 
@@ -239,7 +250,7 @@ impl Store for SqliteStore {
 
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
         let q = query.clone();
-        self.read(move |c| select(c, coll, &q)).await
+        self.read(move |c| select(c, coll.default_name(), &q)).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -315,6 +326,37 @@ impl Store for SqliteStore {
             }
             rewrite(tx, coll, &id, &doc)?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        let table = format!("{}_deleted", coll.default_name());
+        self.write(move |tx| {
+            for doc in docs {
+                let (id, text, _) = split_id(doc);
+                tx.prepare_cached(&format!("INSERT OR REPLACE INTO {table} (id, doc) VALUES (?1, jsonb(?2))"))
+                    .and_then(|mut s| s.execute((&id, &text)))
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
+        let (q, table) = (query.clone(), format!("{}_deleted", coll.default_name()));
+        self.read(move |c| select(c, &table, &q)).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        let (f, table) = (filter.clone(), format!("{}_deleted", coll.default_name()));
+        self.write(move |tx| {
+            let mut b = SqlBuilder::new();
+            let w = b.filter(&f);
+            tx.execute(&format!("DELETE FROM {table} WHERE {w}"), params_from_iter(b.params.iter()))
+                .map(|n| n as u64)
+                .map_err(map_err)
         })
         .await
     }

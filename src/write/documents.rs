@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Writer;
+use super::{Writer, stamp};
 use crate::domain::documents::{default_created_at, first_invalid_id, invalid_id_description};
 use crate::domain::filter::{Filter, Val, is_object_id};
 use crate::domain::purify::purify;
@@ -33,6 +33,7 @@ impl Writer {
         for d in &mut docs {
             purify(d);
             devicestatus::normalize(d, now, self.predictions_max_size);
+            stamp::new_doc(d, self.tick());
         }
         Ok(self.store.insert_many(Collection::DeviceStatus, docs).await?)
     }
@@ -44,6 +45,7 @@ impl Writer {
         docs.iter_mut().for_each(|d| {
             purify(d);
             default_created_at(d, now);
+            stamp::new_doc(d, self.tick());
         });
         Ok(self.store.insert_many(Collection::Profile, docs).await?)
     }
@@ -77,12 +79,14 @@ impl Writer {
                 Some(id) => {
                     let filter = Filter::eq("_id", Val::ObjectId(id.clone()));
                     doc.insert("_id".into(), Value::String(id));
+                    self.stamp_upsert(coll, &filter, &mut doc).await?;
                     let op = Upsert { filter, doc: doc.clone(), mode: WriteMode::Replace };
                     self.store.upsert_many(coll, vec![op]).await?;
                     out.push(doc);
                 }
                 None => {
                     doc.remove("_id");
+                    stamp::new_doc(&mut doc, self.tick());
                     out.extend(self.store.insert_many(coll, vec![doc]).await?);
                 }
             }
@@ -95,6 +99,6 @@ impl Writer {
         if !is_object_id(id) {
             return Err(invalid_id(&Value::String(id.to_owned())));
         }
-        Ok(self.store.delete_many(coll, &Filter::eq("_id", Val::ObjectId(id.to_ascii_lowercase()))).await?)
+        Ok(self.delete_where(coll, &Filter::eq("_id", Val::ObjectId(id.to_ascii_lowercase()))).await?)
     }
 }

@@ -57,7 +57,10 @@ impl Writer {
     }
 
     /// Replace-upserts in order; answers each document with its `_id` where Nightscout gives one.
-    async fn write_treatments(&self, planned: Vec<Planned>) -> StoreResult<Vec<Doc>> {
+    async fn write_treatments(&self, mut planned: Vec<Planned>) -> StoreResult<Vec<Doc>> {
+        for p in &mut planned {
+            self.stamp_upsert(T, &p.filter, &mut p.doc).await?;
+        }
         let ops = planned
             .iter()
             .map(|p| Upsert { filter: p.filter.clone(), doc: p.doc.clone(), mode: WriteMode::Replace })

@@ -19,4 +19,7 @@ mod pebble_properties;
 mod profile_food;
 mod times_slice;
 mod treatments;
+mod v3_androidaps;
+mod v3_client;
+mod v3_rules;
 mod wire_fidelity;

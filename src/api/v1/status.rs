@@ -48,11 +48,6 @@ async fn status(
     })
 }
 
-/// Express' `res.redirect(url)`: 302 with a short text body.
-fn found(url: &'static str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, url)], format!("Found. Redirecting to {url}")).into_response()
-}
-
 /// `status_json` plus, when any vendor-cloud bridge is configured, their health (`bridges`).
 fn with_bridges(state: &AppState) -> Value {
     let mut v = status_json(&state.config, state.store.backend());
@@ -60,6 +55,11 @@ fn with_bridges(state: &AppState) -> Value {
         v["bridges"] = state.bridges.status(crate::domain::time::now_ms());
     }
     v
+}
+
+/// Express' `res.redirect(url)`: 302 with a short text body.
+fn found(url: &'static str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, url)], format!("Found. Redirecting to {url}")).into_response()
 }
 
 /// Always 200; the answer is nested under `message`.
