@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let socket_io = state.realtime.layer.clone();
     Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
+        .route("/ready", axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())

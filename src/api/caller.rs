@@ -67,6 +67,7 @@ impl AuthInput {
         let caller = self.resolve(state).await?;
         for p in permissions {
             if !caller.can(p) {
+                tracing::debug!(ip = %self.ip, permission = p, anonymous = caller.from_defaults, "permission refused");
                 if !state.auth.has_secret() && !p.ends_with(":read") {
                     return Err(ApiError::Unauthorized { description: NO_SECRET });
                 }

@@ -10,6 +10,8 @@ use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
 mod auth;
+#[cfg(test)]
+mod fuzz_tests;
 mod mongo;
 mod mongo_auth;
 mod mongo_bson;

@@ -171,6 +171,8 @@ fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
         let (id, text) = row.map_err(map_err)?;
         out.push(with_id(id, &text)?);
     }
+    // The SQL with `?` placeholders: no values, so nothing a client sent lands in the log.
+    tracing::debug!(%sql, rows = out.len(), "sqlite find");
     Ok(out)
 }
 

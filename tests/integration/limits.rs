@@ -14,6 +14,7 @@ contract!(
     thousands_of_in_alternatives_work_and_too_many_are_a_400,
     a_regex_is_validated_with_its_options,
     a_nul_in_a_field_name_is_a_400,
+    a_backfill_over_16_mib_is_stored_whole,
 );
 
 /// Sends a request head announcing `length` body bytes, then only a few; the answer's head.
@@ -102,4 +103,21 @@ async fn a_nul_in_a_field_name_is_a_400(app: TestApp) {
     let (status, err) = status_json(res).await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["status"], 400);
+}
+
+async fn a_backfill_over_16_mib_is_stored_whole(app: TestApp) {
+    // 60 readings with 400 KB each: 24 MB, over MongoDB's 16 MiB command limit.
+    let pad = "x".repeat(400_000);
+    let now = now_ms();
+    let docs: Vec<_> = (0..60)
+        .map(|i| {
+            let mut r = xdrip_reading(now - 60_000 * (i + 1), 100);
+            r["note"] = json!(pad);
+            r
+        })
+        .collect();
+    let res = app.authed(Method::POST, "/api/v1/entries").json(&docs).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let list = app.get_json("/api/v1/entries.json?count=100").await;
+    assert_eq!(list.as_array().unwrap().len(), 60);
 }

@@ -25,5 +25,20 @@ async fn a_mongodb_outage_answers_503_with_retry_after_soon_instead_of_hanging()
     let res =
         app.authed(Method::POST, "/api/v1/entries").json(&json!([xdrip_reading(now_ms(), 100)])).send().await.unwrap();
     assert_eq!(res.status(), 503);
+    let res = app.req(Method::GET, "/ready").send().await.unwrap();
+    assert_eq!(res.status(), 503, "not ready while the store is out");
+    assert!(res.headers().contains_key("retry-after"));
+    let res = app.req(Method::GET, "/health").send().await.unwrap();
+    assert_eq!(res.status(), 200, "but alive");
     eprintln!("outage answered in {elapsed:?} (server selection timeout 2 s)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_reports_the_store_when_it_answers() {
+    for backend in [Backend::Sqlite, Backend::Mongo] {
+        let Some(app) = TestApp::spawn(backend).await else { continue };
+        let body = app.get_json("/ready").await;
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["storage"], if backend == Backend::Sqlite { "sqlite" } else { "mongodb" });
+    }
 }
