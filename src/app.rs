@@ -27,7 +27,10 @@ impl AppState {
     /// Wraps `store` so every confirmed write reaches the realtime broadcaster, and starts it.
     /// Needs a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
-        let auth = Arc::new(Authority::new(&config));
+        let auth = Arc::new(Authority::new(&config, store.clone()));
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
@@ -55,7 +58,11 @@ pub fn router(state: AppState) -> Router {
 pub async fn open_store(config: &Config) -> StoreResult<Arc<dyn Store>> {
     let sqlite = config.sqlite_path();
     let location = match &config.mongo_uri {
-        Some(uri) => Location::Mongo { uri: uri.expose(), collections: &config.collections },
+        Some(uri) => Location::Mongo {
+            uri: uri.expose(),
+            collections: &config.collections,
+            auth_prefix: &config.auth_collections_prefix,
+        },
         None => Location::Sqlite(&sqlite),
     };
     crate::store::open(location).await

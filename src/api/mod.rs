@@ -9,6 +9,7 @@ use crate::error::ApiError;
 pub mod body;
 pub mod caller;
 pub mod format;
+pub(crate) mod json;
 mod pebble;
 pub(crate) mod permit;
 pub mod query_string;
@@ -31,8 +32,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `lib/api/root.js`.
-async fn versions() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!([
+async fn versions() -> crate::api::json::Json<serde_json::Value> {
+    crate::api::json::Json(serde_json::json!([
         {"version": "1.0.0", "url": "/api/v1"},
         {"version": "2.0.0", "url": "/api/v2"},
         {"version": "3.0.3-alpha", "url": "/api/v3"}

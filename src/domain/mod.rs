@@ -72,6 +72,8 @@ pub mod js;
 pub mod plugins;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
+/// `lib/server/purifier.js`: HTML sanitising of uploaded strings.
+pub mod purify;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.

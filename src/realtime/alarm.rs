@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
-use super::Ctx;
 use super::root::resolve;
+use super::{Ctx, DATA_RECEIVERS};
 use crate::config::Config;
 use crate::domain::glucose;
 use crate::domain::js::js_number;
@@ -187,9 +187,10 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
         }
     }
     for (event, payload) in emits {
-        for ns in ["/alarm", "/"] {
+        // Only to sockets allowed to read: an alarm's message carries the glucose value.
+        for (ns, room) in [("/alarm", ALARM_RECEIVERS), ("/", DATA_RECEIVERS)] {
             if let Some(op) = io.of(ns) {
-                let _ = op.emit(event, &payload).await;
+                let _ = op.to(room).emit(event, &payload).await;
             }
         }
     }
@@ -220,33 +221,60 @@ struct MayAck;
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
+pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
     s.on("ack", ack);
+    // Nightscout sends alarms to every socket on `/alarm`; here to those whose default roles
+    // may read, and to those that subscribe with credentials that may.
+    if ctx.auth.anonymous().can("api:*:read") {
+        s.join(ALARM_RECEIVERS);
+    }
     Ok(())
 }
 
+/// The room of `/alarm` sockets allowed to hear alarms.
+pub const ALARM_RECEIVERS: &str = "AlarmReceivers";
+
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    if let Some(token) = msg.access_token {
-        let Some(caller) = resolve(&ctx, &s, None, Some(token)).await.filter(|c| !c.from_defaults) else {
+    if let Some(token) = msg.access_token.filter(|t| !t.is_empty()) {
+        let Some(caller) = ctx.auth.resolve_access_token(&token).await else {
             let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
             return;
         };
         if caller.can("notifications:*:ack") || caller.can("api:*:read") {
             s.extensions.insert(MayAck);
+            s.join(ALARM_RECEIVERS);
         }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms"}));
     } else {
-        let caller = resolve(&ctx, &s, msg.secret, msg.jwt_token).await;
-        let read = caller.as_ref().is_some_and(|c| c.can("api:*:read"));
-        let may_ack = caller.as_ref().is_some_and(|c| c.can("notifications:*:ack"));
+        // The web form: `secret` and/or `jwtToken`; with AUTHENTICATION_PROMPT_ON_LOAD one is needed.
+        let prompt = ctx
+            .config
+            .raw
+            .get("AUTHENTICATION_PROMPT_ON_LOAD")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("on"));
+        let given =
+            msg.secret.as_ref().is_some_and(|v| !v.is_empty()) || msg.jwt_token.as_ref().is_some_and(|v| !v.is_empty());
+        let caller = if prompt && !given { None } else { resolve(&ctx, &s, msg.secret, msg.jwt_token).await };
+        let Some(caller) = caller else {
+            let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
+            return;
+        };
+        let read = caller.can("api:*:read");
+        let may_ack = caller.can("notifications:*:ack");
         if may_ack {
             s.extensions.insert(MayAck);
         }
+        if read || may_ack {
+            s.join(ALARM_RECEIVERS);
+        }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms", "read": read, "ack": may_ack}));
     }
-    // A dashboard opened during an alarm sees it at once.
+    // A dashboard opened during an alarm sees it at once, if it may hear alarms.
+    if !s.rooms().iter().any(|r| r == ALARM_RECEIVERS) {
+        return;
+    }
     let standing: Vec<Value> = {
         let st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         let now = now_ms();
@@ -282,7 +310,7 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
     let name = if level == URGENT { "Urgent" } else { "Warning" };
     let payload =
         json!({"clear": true, "title": "All Clear", "message": format!("{group} - {name} was ack'd"), "group": group});
-    let _ = s.broadcast().emit("clear_alarm", &payload).await;
+    let _ = s.broadcast().to(ALARM_RECEIVERS).emit("clear_alarm", &payload).await;
     let _ = s.emit("clear_alarm", &payload);
 }
 

@@ -9,13 +9,17 @@ pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
+mod auth;
 mod mongo;
+mod mongo_auth;
 mod mongo_bson;
 mod mongo_filter;
 mod notify;
 mod sqlite;
+mod sqlite_auth;
 mod sqlite_sql;
 
+pub use auth::{AuthKind, AuthStore};
 pub use mongo::MongoStore;
 pub use notify::{Change, ChangeFeed, NotifyingStore};
 pub use sqlite::SqliteStore;
@@ -31,6 +35,15 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0}")]
     Other(String),
+}
+
+/// What an outage is, as the stores word the start of an `Unavailable` cause, so the answer
+/// can say what happened (`crate::error` reads them).
+pub mod outage {
+    pub const DISK_FULL: &str = "disk full";
+    pub const LOCKED: &str = "database locked";
+    pub const READ_ONLY: &str = "database is read-only";
+    pub const REFUSED: &str = "credentials refused";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -95,19 +108,28 @@ pub trait Store: Send + Sync + 'static {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// Access-token subjects, roles and the JWT key (`auth.rs`).
+    fn auth(&self) -> &dyn AuthStore;
 }
 
 /// Where the data lives: a MongoDB database (with Nightscout's collection names), or the
 /// embedded SQLite file.
 pub enum Location<'a> {
-    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String> },
+    /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
+    Mongo {
+        uri: &'a str,
+        collections: &'a HashMap<Collection, String>,
+        auth_prefix: &'a str,
+    },
     Sqlite(&'a Path),
 }
 
 /// Opens the backend at `location`.
 pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
     match location {
-        Location::Mongo { uri, collections } => Ok(Arc::new(MongoStore::connect(uri, collections).await?)),
+        Location::Mongo { uri, collections, auth_prefix } => {
+            Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
+        }
         Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
 }

@@ -11,7 +11,7 @@ use mongodb::{Client, Database, IndexModel};
 
 use super::mongo_bson::{from_document, id_to_bson, to_document};
 use super::mongo_filter::{sort_doc, to_query};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
@@ -37,9 +37,14 @@ fn indexes(coll: Collection) -> Vec<Document> {
     }
 }
 
+/// `maxTimeMS` of every read.
+const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
+
 pub struct MongoStore {
-    db: Database,
+    pub(super) db: Database,
     names: HashMap<Collection, String>,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`: subjects and roles live in `<prefix>subjects`/`roles`.
+    pub(super) auth_prefix: String,
 }
 
 impl MongoStore {
@@ -49,19 +54,27 @@ impl MongoStore {
         let mut opts =
             ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
         opts.app_name.get_or_insert_with(|| "ferroscout".to_owned());
-        opts.server_selection_timeout.get_or_insert(Duration::from_secs(10));
-        opts.connect_timeout.get_or_insert(Duration::from_secs(10));
+        // An outage answers 503 within 2 s (uploaders time out after about 10 s and retry), unless
+        // the URI's serverSelectionTimeoutMS / connectTimeoutMS say otherwise.
+        opts.server_selection_timeout.get_or_insert(Duration::from_secs(2));
+        opts.connect_timeout.get_or_insert(Duration::from_secs(5));
         // Nightscout's default pool size (MONGO_POOL_SIZE) is 5; ours serves more at once.
         opts.max_pool_size.get_or_insert(20);
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
         let client = Client::with_options(opts).map_err(map_err)?;
-        let store = MongoStore { db: client.database(&db_name), names: names.clone() };
+        let store = MongoStore { db: client.database(&db_name), names: names.clone(), auth_prefix: "auth_".into() };
         if !try_ensure_indexes(&store.db, &store.names).await {
             tracing::warn!("mongodb unreachable; will ensure indexes when it answers");
             let (db, names) = (store.db.clone(), store.names.clone());
             tokio::spawn(async move { ensure_indexes(db, names).await });
         }
         Ok(store)
+    }
+
+    /// Uses `prefix` for the authorization collections instead of `auth_`.
+    pub fn with_auth_prefix(mut self, prefix: &str) -> MongoStore {
+        self.auth_prefix = prefix.to_owned();
+        self
     }
 
     fn coll(&self, c: Collection) -> mongodb::Collection<Document> {
@@ -114,7 +127,7 @@ async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) 
     true
 }
 
-fn map_err(e: mongodb::error::Error) -> StoreError {
+pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
     use mongodb::error::ErrorKind as K;
     if e.contains_label("RetryableWriteError") {
         return StoreError::Unavailable(e.to_string());
@@ -123,6 +136,8 @@ fn map_err(e: mongodb::error::Error) -> StoreError {
         K::ServerSelection { .. } | K::Io(_) | K::ConnectionPoolCleared { .. } => {
             StoreError::Unavailable(e.to_string())
         }
+        // Never the message itself: it may name the user.
+        K::Authentication { .. } => StoreError::Unavailable(format!("{}: check the MongoDB URI", outage::REFUSED)),
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
@@ -133,7 +148,7 @@ fn map_err(e: mongodb::error::Error) -> StoreError {
     }
 }
 
-fn id_filter(id: &str) -> Document {
+pub(super) fn id_filter(id: &str) -> Document {
     let f = if is_object_id(id) {
         Filter::eq("_id", Val::ObjectId(id.to_owned()))
     } else {
@@ -153,7 +168,8 @@ async fn find_in(c: mongodb::Collection<Document>, q: &Query) -> StoreResult<Vec
     if let Some(l) = q.limit {
         find = find.limit(l.min(i64::MAX as u64) as i64);
     }
-    let cursor = find.await.map_err(map_err)?;
+    // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
+    let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
     let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
     Ok(docs.into_iter().map(from_document).collect())
 }
@@ -311,6 +327,10 @@ impl Store for MongoStore {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         let r = self.graveyard(coll).delete_many(to_query(filter)).await.map_err(map_err)?;
         Ok(r.deleted_count)
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

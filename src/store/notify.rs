@@ -106,4 +106,8 @@ impl Store for NotifyingStore {
     async fn stats(&self) -> StoreResult<DbStats> {
         self.inner.stats().await
     }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self.inner.auth()
+    }
 }

@@ -9,7 +9,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use super::sqlite_sql::{SqlBuilder, path_expr};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, is_object_id};
 
@@ -68,6 +68,7 @@ impl SqliteStore {
                     .map_err(map_err)?;
             }
         }
+        super::sqlite_auth::create_tables(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -76,7 +77,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -97,7 +98,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -144,12 +145,13 @@ fn poisoned<E>(_: E) -> StoreError {
     StoreError::Other("store lock poisoned".into())
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
-        Some(C::DiskFull) => StoreError::Unavailable(format!("disk full: {e}")),
-        Some(C::ReadOnly) => StoreError::Unavailable(format!("database is read-only: {e}")),
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Unavailable(format!("{}: {e}", outage::LOCKED)),
+        Some(C::CannotOpen) => StoreError::Unavailable(e.to_string()),
+        Some(C::DiskFull) => StoreError::Unavailable(format!("{}: {e}", outage::DISK_FULL)),
+        Some(C::ReadOnly) => StoreError::Unavailable(format!("{}: {e}", outage::READ_ONLY)),
         Some(C::ConstraintViolation) => StoreError::Invalid("duplicate _id".into()),
         _ => StoreError::Other(e.to_string()),
     }
@@ -174,11 +176,22 @@ fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
 
 /// `{_id, ...doc}`: `_id` first, as MongoDB returns it.
 fn with_id(id: String, text: &str) -> StoreResult<Doc> {
-    let body: Doc = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    let body = parse_doc(text)?;
     let mut doc = Doc::with_capacity(body.len() + 1);
     doc.insert("_id".into(), id.into());
     doc.extend(body);
     Ok(doc)
+}
+
+/// A stored document's JSON text, its whole numbers as integers (SQLite prints a stored double
+/// `4` as `4.0`; JavaScript, and so Nightscout's answer, has one number type).
+fn parse_doc(text: &str) -> StoreResult<Doc> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    crate::domain::js::whole_numbers_as_integers(&mut v);
+    match v {
+        serde_json::Value::Object(doc) => Ok(doc),
+        _ => Err(StoreError::Other("a stored document is not an object".into())),
+    }
 }
 
 /// Splits `_id` off a document: the id to store it under and the JSON text of the rest.
@@ -216,10 +229,7 @@ fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResul
         .map_err(map_err)?;
     match row {
         None => Ok(None),
-        Some((id, text)) => {
-            let doc: Doc = serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
-            Ok(Some((id, doc)))
-        }
+        Some((id, text)) => Ok(Some((id, parse_doc(&text)?))),
     }
 }
 
@@ -348,6 +358,10 @@ impl Store for SqliteStore {
                 .map_err(map_err)
         })
         .await
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

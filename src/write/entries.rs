@@ -28,6 +28,7 @@ impl Writer {
     pub async fn create_entries(&self, mut docs: Vec<Doc>) -> StoreResult<Vec<Doc>> {
         let now = now_ms();
         for d in &mut docs {
+            crate::domain::purify::purify(d);
             entries::normalize(d, self.uuid_handling, now);
         }
         let mut ops = Vec::with_capacity(docs.len());

@@ -14,6 +14,20 @@ use crate::store::{StoreResult, Upsert, WriteMode};
 impl Writer {
     /// `dbAdd` of one document; the stored (or already existing) document.
     pub async fn socket_add(&self, coll: Collection, mut doc: Doc) -> StoreResult<Doc> {
+        if crate::domain::documents::has_nul_key(&Value::Object(doc.clone())) {
+            return Err(crate::store::StoreError::Invalid("field names must not contain NUL characters".into()));
+        }
+        for v in doc.values_mut() {
+            crate::domain::js::whole_numbers_as_integers(v);
+        }
+        // Beyond Nightscout (whose dbAdd skips the purifier): what a web client shows is
+        // sanitised whichever way it was uploaded.
+        crate::domain::purify::purify(&mut doc);
+        if coll == Collection::Entries {
+            // Beyond Nightscout (whose dbAdd stores entries raw): the REST rules, so a reading
+            // sent over the socket gets `date`, `sysTime` and `utcOffset` and the same dedup.
+            return Ok(self.create_entries(vec![doc]).await?.pop().unwrap_or_default());
+        }
         if let Some(Value::String(id)) = doc.get("_id")
             && !is_object_id(id)
         {

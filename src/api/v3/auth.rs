@@ -44,7 +44,7 @@ impl FromRequestParts<AppState> for V3Caller {
         if creds.is_empty() {
             return Err(V3Error::msg(StatusCode::UNAUTHORIZED, MISSING));
         }
-        match state.auth.resolve(&creds, client_ip(parts)).await {
+        match state.auth.resolve(&creds, client_ip(parts, state.config.trusted_proxy_hops)).await {
             Ok(caller) => Ok(V3Caller { caller }),
             Err(_) => Err(V3Error::msg(StatusCode::UNAUTHORIZED, BAD)),
         }
@@ -67,9 +67,9 @@ impl V3Caller {
         }
     }
 
-    /// The subject's name for `subject`/`modifiedBy` (none until access tokens name callers).
+    /// The subject's name for `subject`/`modifiedBy` (none for the API secret).
     pub fn subject(&self) -> Option<String> {
-        None
+        self.caller.subject.clone()
     }
 }
 
