@@ -333,6 +333,15 @@ impl Store for MongoStore {
         self
     }
 
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        docs.iter().map(super::mongo_watch::as_stored).collect()
+    }
+
+    async fn watch(&self) -> StoreResult<Option<super::Watch>> {
+        let names = Collection::ALL.iter().map(|c| (self.name(*c).to_owned(), *c)).collect();
+        Ok(Some(super::mongo_watch::watch(&self.db, names).await?))
+    }
+
     async fn stats(&self) -> StoreResult<DbStats> {
         let reply = self.db.run_command(doc! {"dbStats": 1}).await.map_err(map_err)?;
         let num = |k: &str| match reply.get(k) {
