@@ -60,6 +60,7 @@ async fn androidaps_nsclientv3_round_syncs_both_ways(app: TestApp) {
     .await;
     let token = crate::v3_client::access_token(&app).await;
     let v3 = V3::new(&app, crate::v3_client::auth_for(&app, &token).await);
+    assert!(matches!(v3.auth, crate::v3_client::Auth::Jwt(_)), "AndroidAPS calls with a JWT");
 
     // The sockets connect first; a successful /storage subscribe starts the REST round.
     let mut storage = Socket::connect(&app, "/storage").await;

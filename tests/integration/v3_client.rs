@@ -169,17 +169,13 @@ impl Socket {
 }
 
 /// An access token of a subject with `roles`, created over the admin API (with the secret).
-/// `None` while this build has no access tokens (the `tokens` branch not merged yet).
-pub async fn token_with_roles(app: &TestApp, name: &str, roles: &[&str]) -> Option<String> {
+pub async fn token_with_roles(app: &TestApp, name: &str, roles: &[&str]) -> String {
     let body = json!({"name": name, "roles": roles});
     let res = app.authed(Method::POST, "/api/v2/authorization/subjects").json(&body).send().await.unwrap();
-    if res.status() == 404 {
-        return None;
-    }
     assert_eq!(res.status(), 200, "create subject");
     let (_, list) = status_json(app.authed(Method::GET, "/api/v2/authorization/subjects").send().await.unwrap()).await;
     let subject = list.as_array().unwrap().iter().find(|s| s["name"] == name).cloned().expect("the new subject");
-    Some(subject["accessToken"].as_str().unwrap().to_owned())
+    subject["accessToken"].as_str().unwrap().to_owned()
 }
 
 /// A JWT for an access token (`/api/v2/authorization/request/{token}`).
@@ -191,12 +187,12 @@ pub async fn jwt_for(app: &TestApp, token: &str) -> String {
     b["token"].as_str().unwrap().to_owned()
 }
 
-/// AndroidAPS's token: an admin subject's access token (the API secret's SHA-1 without tokens).
+/// AndroidAPS's token: an admin subject's access token.
 pub async fn access_token(app: &TestApp) -> String {
-    token_with_roles(app, "AndroidAPS", &["admin"]).await.unwrap_or_else(|| SECRET_SHA1.to_owned())
+    token_with_roles(app, "AndroidAPS", &["admin"]).await
 }
 
-/// How AndroidAPS authenticates with `token`: `Bearer <JWT>` (the secret itself without tokens).
+/// How AndroidAPS authenticates with `token`: `Bearer <JWT>`.
 pub async fn auth_for(app: &TestApp, token: &str) -> Auth {
-    if token == SECRET_SHA1 { Auth::Secret } else { Auth::Jwt(jwt_for(app, token).await) }
+    Auth::Jwt(jwt_for(app, token).await)
 }

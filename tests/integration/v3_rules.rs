@@ -121,7 +121,7 @@ async fn permissions_follow_the_callers_roles(app: TestApp) {
     let (s, b) = bad.get("/entries").await;
     assert_eq!((s, b), (401, json!({"status": 401, "message": "Bad access token or JWT"})));
     assert_eq!(V3::new(&app, Auth::None).get("/version").await.0, 200, "version needs no token");
-    let Some(readable) = token_with_roles(&app, "follower", &["readable"]).await else { return };
+    let readable = token_with_roles(&app, "follower", &["readable"]).await;
     let reader = V3::new(&app, auth_for(&app, &readable).await);
     let (_, status) = reader.get("/status").await;
     assert_eq!(status["result"]["apiPermissions"]["entries"], "r", "{status}");
@@ -133,7 +133,7 @@ async fn permissions_follow_the_callers_roles(app: TestApp) {
     let mut storage = Socket::connect(&app, "/storage").await;
     let ack = storage.call("subscribe", json!({"accessToken": readable, "collections": ["entries", "settings"]})).await;
     assert_eq!(ack, json!({"success": true, "collections": ["entries"]}));
-    let Some(uploader) = token_with_roles(&app, "rig", &["devicestatus-upload"]).await else { return };
+    let uploader = token_with_roles(&app, "rig", &["devicestatus-upload"]).await;
     let rig = V3::new(&app, auth_for(&app, &uploader).await);
     let (_, status) = rig.get("/status").await;
     assert_eq!(status["result"]["apiPermissions"]["devicestatus"], "cr", "{status}");

@@ -67,9 +67,9 @@ impl V3Caller {
         }
     }
 
-    /// The subject's name for `subject`/`modifiedBy` (none until access tokens name callers).
+    /// The subject's name for `subject`/`modifiedBy` (none for the API secret).
     pub fn subject(&self) -> Option<String> {
-        None
+        self.caller.subject.clone()
     }
 }
 
