@@ -8,7 +8,7 @@ use crate::domain::time::{now_ms, to_iso_utc};
 
 /// The Nightscout version we are wire-compatible with; clients compare against it.
 pub const NIGHTSCOUT_VERSION: &str = "15.0.7";
-const DEFAULT_FEATURES: [&str; 12] = [
+const DEFAULT_FEATURES: [&str; 13] = [
     "bgnow",
     "delta",
     "direction",
@@ -21,6 +21,7 @@ const DEFAULT_FEATURES: [&str; 12] = [
     "dbsize",
     "runtimestate",
     "basal",
+    "careportal",
 ];
 
 /// `versionNum` (`lib/server/websocket.js`): 10000 major + 100 minor + patch, 150007 for 15.0.7.
@@ -30,18 +31,29 @@ pub fn version_num(v: &str) -> u64 {
     10_000 * next() + 100 * next() + next()
 }
 
-/// The features enabled: Nightscout's defaults, the alarm plugin, `ENABLE`.
+/// The features enabled, in Nightscout's order (`lib/settings.js`): `ENABLE`; `treatmentnotify`
+/// when `ENABLE` names `careportal` or `maker` (Ferroscout has no pushover); each default not
+/// named; the alarm plugin of `ALARM_TYPES`; then without those in `DISABLE`.
 pub fn enabled_features(c: &Config) -> Vec<String> {
-    let mut out: Vec<String> = DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect();
-    out.push("careportal".into());
-    out.push(if c.alarm_types.contains("simple") { "simplealarms".into() } else { "ar2".into() });
-    out.push("treatmentnotify".into());
-    for e in &c.enable {
-        if !out.contains(e) {
-            out.push(e.clone());
+    let mut out: Vec<String> = c.enable.clone();
+    if out.iter().any(|e| e == "careportal" || e == "maker") {
+        out.push("treatmentnotify".into());
+    }
+    for d in DEFAULT_FEATURES {
+        if !c.enable.iter().any(|e| e == d) {
+            out.push(d.into());
         }
     }
+    out.push(if c.alarm_types.contains("simple") { "simplealarms".into() } else { "ar2".into() });
+    out.retain(|e| !c.disable.contains(e));
     out
+}
+
+/// `careportalEnabled` (`lib/api/status.js`): the API is on (Nightscout's needs `API_SECRET`;
+/// without it Ferroscout refuses every write, so nothing could be entered) and `careportal` is
+/// enabled (a default feature, unless `DISABLE` names it).
+pub fn careportal_enabled(c: &Config, enabled: &[String]) -> bool {
+    c.api_secret.is_some() && enabled.iter().any(|e| e == "careportal")
 }
 
 /// `status.json`: server facts and settings, never secrets.
@@ -65,7 +77,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "serverTime": to_iso_utc(now),
         "serverTimeEpoch": now,
         "apiEnabled": true,
-        "careportalEnabled": enable.iter().any(|e| e == "careportal"),
+        "careportalEnabled": careportal_enabled(c, &enable),
         "boluscalcEnabled": enable.iter().any(|e| e == "boluscalc"),
         "settings": {
             "units": c.units.as_str(),

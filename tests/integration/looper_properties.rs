@@ -29,6 +29,8 @@ looper!(
     without_enable_the_plugins_stay_out_of_properties_and_pebble: &[],
     plugin_properties_can_be_picked_by_name: &[("ENABLE", super::PLUGINS)],
     a_week_old_sensor_change_and_a_three_day_old_site_change_show_in_sage_and_cage: &[("ENABLE", super::PLUGINS)],
+    status_json_has_the_careportal_by_default: &[],
+    disable_careportal_takes_the_careportal_out_of_status_json: &[("DISABLE", "careportal")],
 );
 
 fn ago(mins: i64) -> String {
@@ -185,4 +187,16 @@ async fn a_week_old_sensor_change_and_a_three_day_old_site_change_show_in_sage_a
     assert_eq!(p["cage"]["found"], true);
     assert_eq!(p["cage"]["age"], 72);
     assert_eq!(p["cage"]["display"], "72h");
+}
+
+async fn status_json_has_the_careportal_by_default(app: TestApp) {
+    let s = app.get_json("/api/v1/status.json").await;
+    assert_eq!(s["careportalEnabled"], true);
+    assert!(s["settings"]["enable"].as_array().unwrap().contains(&json!("careportal")));
+}
+
+async fn disable_careportal_takes_the_careportal_out_of_status_json(app: TestApp) {
+    let s = app.get_json("/api/v1/status.json").await;
+    assert_eq!(s["careportalEnabled"], false);
+    assert!(!s["settings"]["enable"].as_array().unwrap().contains(&json!("careportal")));
 }
