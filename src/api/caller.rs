@@ -24,7 +24,7 @@ pub struct AuthInput {
 impl FromRequestParts<AppState> for AuthInput {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let query = query_string::parse(parts.uri.query().unwrap_or_default());
         let bearer = header("authorization")
@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for AuthInput {
             token: query_string::first_str(&query, "token").map(str::to_owned).filter(|s| !s.is_empty()),
             bearer,
         };
-        Ok(AuthInput { creds, ip: client_ip(parts) })
+        Ok(AuthInput { creds, ip: client_ip(parts, state.config.trusted_proxy_hops) })
     }
 }
 

@@ -48,8 +48,8 @@ pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
     Ok(Snapshot { now, readings, devicestatus })
 }
 
-/// The newest devicestatus from an uploader (`uploader` or xDrip+'s `uploaderBattery`), of
-/// any age, as `/pebble` takes its battery from.
+/// The newest devicestatus from an uploader (`uploader`, or `uploaderBattery`, which Nightscout's
+/// data loader turns into `uploader`), of any age: `/pebble`'s `findLast`.
 pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
     let f = Filter::Or(vec![
         Filter::field("uploader", Cond::Exists(true)),

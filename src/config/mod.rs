@@ -105,6 +105,9 @@ pub struct Config {
     /// Running on Azure App Service (`WEBSITE_SITE_NAME` set): its front end marks https requests
     /// with `x-arr-ssl`, so a request without it (or `X-Forwarded-Proto: https`) came in clear text.
     pub on_azure_app_service: bool,
+    /// `FERROSCOUT_TRUSTED_PROXIES`: how many proxies in front of us append to `X-Forwarded-For`
+    /// (default 1 on Azure App Service, whose front end does, else 0: the peer is the client).
+    pub trusted_proxy_hops: usize,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
     /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
@@ -112,28 +115,6 @@ pub struct Config {
     /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
     pub(crate) bridges: crate::bridges::config::Bridges,
 }
-
-/// Variables whose raw value is passed through to `status.json` settings.
-const PASSTHROUGH: [&str; 18] = [
-    "ALARM_URGENT_HIGH",
-    "ALARM_HIGH",
-    "ALARM_LOW",
-    "ALARM_URGENT_LOW",
-    "ALARM_TIMEAGO_WARN",
-    "ALARM_TIMEAGO_WARN_MINS",
-    "ALARM_TIMEAGO_URGENT",
-    "ALARM_TIMEAGO_URGENT_MINS",
-    "NIGHT_MODE",
-    "EDIT_MODE",
-    "SHOW_RAWBG",
-    "SHOW_PLUGINS",
-    "SHOW_FORECAST",
-    "SCALE_Y",
-    "FOCUS_HOURS",
-    "DAY_START",
-    "DAY_END",
-    "AUTHENTICATION_PROMPT_ON_LOAD",
-];
 
 /// Reads a variable the way Nightscout does: the first non-empty of `CUSTOMCONNSTR_X`,
 /// `CUSTOMCONNSTR_x`, `X`, `x`, trimmed.
@@ -293,7 +274,7 @@ impl Config {
             })?,
         };
         let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
-        let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
+        let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
             hostname: env.get("HOSTNAME"),
@@ -337,6 +318,14 @@ impl Config {
             https_public_port: env.optional_port("FERROSCOUT_HTTPS_PUBLIC_PORT")?,
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
+            trusted_proxy_hops: match env.get("FERROSCOUT_TRUSTED_PROXIES") {
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "FERROSCOUT_TRUSTED_PROXIES",
+                    what: "a number of proxy hops (0, 1, 2, ..)",
+                    value: v.clone(),
+                })?,
+                None => usize::from(env.get("WEBSITE_SITE_NAME").is_some()),
+            },
             raw,
             plugins: plugins::PluginSettings::from_env(&env),
             bridges,

@@ -74,6 +74,8 @@ pub mod js;
 pub mod plugins;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
+/// `lib/server/purifier.js`: HTML sanitising of uploaded strings.
+pub mod purify;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.
@@ -84,3 +86,5 @@ pub mod times;
 pub mod treatments;
 /// Glucose units and BG thresholds.
 pub mod units;
+/// API v3's document rules: date, identifier, immutable fields, dedup keys.
+pub mod v3;

@@ -14,9 +14,10 @@ const UPBAT_URGENT: f64 = 20.0;
 const DBSIZE_WARN_PERCENT: f64 = 60.0;
 const DBSIZE_URGENT_PERCENT: f64 = 75.0;
 
-/// The uploader battery of a devicestatus: `uploader.battery`, or xDrip+'s `uploaderBattery`.
+/// The uploader battery of a devicestatus: `uploaderBattery` where present (Nightscout's data
+/// loader replaces `uploader` by `{battery: uploaderBattery}`), else `uploader.battery`.
 pub fn uploader_battery(doc: &Doc) -> Option<f64> {
-    let v = doc.get("uploader").and_then(|u| u.get("battery")).or_else(|| doc.get("uploaderBattery"))?;
+    let v = doc.get("uploaderBattery").or_else(|| doc.get("uploader").and_then(|u| u.get("battery")))?;
     match v {
         Value::String(s) => match parse_int_js(s) {
             Val::Int(n) => Some(n as f64),

@@ -81,7 +81,7 @@ impl Engine {
                 continue;
             }
             add_delta(&mut delta, c, &changes, &next);
-            update.storage.extend(storage_events(c, &changes));
+            update.storage.extend(storage_events(c, &changes, prev.docs(c)));
         }
         if !delta.is_empty() {
             let mut out = Map::new();
@@ -129,8 +129,9 @@ fn add_delta(delta: &mut Map<String, Value>, coll: Collection, ch: &Changes, nex
     }
 }
 
-/// `/storage` events in API v3's shape: the document with its `identifier`.
-fn storage_events(coll: Collection, ch: &Changes) -> Vec<StorageEvent> {
+/// `/storage` events in API v3's shape: the document with its `identifier`; a delete names the
+/// removed document's `identifier` (its `_id` when it has none), as AndroidAPS matches it.
+fn storage_events(coll: Collection, ch: &Changes, prev: &[crate::domain::Doc]) -> Vec<StorageEvent> {
     let name = coll.default_name();
     let doc = |d: &crate::domain::Doc| {
         let mut d = d.clone();
@@ -149,6 +150,8 @@ fn storage_events(coll: Collection, ch: &Changes) -> Vec<StorageEvent> {
         out.push(StorageEvent { collection: coll, event: "update", payload: json!({"colName": name, "doc": doc(d)}) });
     }
     for (id, _) in &ch.removed {
+        let gone = prev.iter().find(|d| d.get("_id") == Some(id));
+        let id = gone.and_then(|d| d.get("identifier")).filter(|v| v.is_string()).unwrap_or(id);
         out.push(StorageEvent {
             collection: coll,
             event: "delete",

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
-use super::Ctx;
 use super::root::resolve;
+use super::{Ctx, DATA_RECEIVERS};
 use crate::config::Config;
 use crate::domain::glucose;
 use crate::domain::i18n::Tr;
@@ -182,9 +182,10 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
         }
     }
     for (event, payload) in emits {
-        for ns in ["/alarm", "/"] {
+        // Only to sockets allowed to read: an alarm's message carries the glucose value.
+        for (ns, room) in [("/alarm", ALARM_RECEIVERS), ("/", DATA_RECEIVERS)] {
             if let Some(op) = io.of(ns) {
-                let _ = op.emit(event, &payload).await;
+                let _ = op.to(room).emit(event, &payload).await;
             }
         }
     }
@@ -215,11 +216,19 @@ struct MayAck;
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
+pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe);
     s.on("ack", ack);
+    // Nightscout sends alarms to every socket on `/alarm`; here to those whose default roles
+    // may read, and to those that subscribe with credentials that may.
+    if ctx.auth.anonymous().can("api:*:read") {
+        s.join(ALARM_RECEIVERS);
+    }
     Ok(())
 }
+
+/// The room of `/alarm` sockets allowed to hear alarms.
+pub const ALARM_RECEIVERS: &str = "AlarmReceivers";
 
 async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
@@ -230,6 +239,7 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         };
         if caller.can("notifications:*:ack") || caller.can("api:*:read") {
             s.extensions.insert(MayAck);
+            s.join(ALARM_RECEIVERS);
         }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms"}));
     } else {
@@ -239,9 +249,15 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         if may_ack {
             s.extensions.insert(MayAck);
         }
+        if read || may_ack {
+            s.join(ALARM_RECEIVERS);
+        }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms", "read": read, "ack": may_ack}));
     }
-    // A dashboard opened during an alarm sees it at once.
+    // A dashboard opened during an alarm sees it at once, if it may hear alarms.
+    if !s.rooms().iter().any(|r| r == ALARM_RECEIVERS) {
+        return;
+    }
     let standing: Vec<Value> = {
         let st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         let now = now_ms();
@@ -278,7 +294,7 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
     let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
     let payload =
         json!({"clear": true, "title": title, "message": format!("{group} - {name} was ack'd"), "group": group});
-    let _ = s.broadcast().emit("clear_alarm", &payload).await;
+    let _ = s.broadcast().to(ALARM_RECEIVERS).emit("clear_alarm", &payload).await;
     let _ = s.emit("clear_alarm", &payload);
 }
 

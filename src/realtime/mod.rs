@@ -22,6 +22,9 @@ mod db_events;
 mod root;
 mod storage;
 
+/// Largest socket.io message accepted (10 MB), over polling and websocket alike.
+pub(crate) const MAX_PAYLOAD: usize = 10_000_000;
+
 /// The room of sockets allowed to read (`DataReceivers` in Nightscout).
 pub const DATA_RECEIVERS: &str = "DataReceivers";
 
@@ -85,7 +88,11 @@ impl Realtime {
             .transports([TransportType::Polling, TransportType::Websocket])
             .ping_interval(Duration::from_secs(25))
             .ping_timeout(Duration::from_secs(20))
-            .max_payload(10_000_000)
+            .max_payload(MAX_PAYLOAD as u64)
+            // The same bound over websocket (engine.io's default there is 64 MiB): a bigger
+            // message closes that socket.
+            .ws_max_message_size(MAX_PAYLOAD)
+            .ws_max_frame_size(MAX_PAYLOAD)
             .build_layer();
         io.ns("/", connected.with(root::register));
         io.ns("/alarm", connected.with(alarm::register));

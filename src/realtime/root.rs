@@ -54,16 +54,17 @@ pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::c
     Ok(())
 }
 
-/// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).
-pub fn client_ip(s: &SocketRef) -> std::net::IpAddr {
-    crate::auth::client_ip(s.req_parts())
+/// The client's address as the REST API sees it (the peer, or behind trusted proxies the
+/// address they forwarded).
+pub fn client_ip(ctx: &Ctx, s: &SocketRef) -> std::net::IpAddr {
+    crate::auth::client_ip(s.req_parts(), ctx.config.trusted_proxy_hops)
 }
 
 /// Resolves credentials; `None` when some were given and none is valid.
 pub async fn resolve(ctx: &Ctx, s: &SocketRef, secret: Option<String>, token: Option<String>) -> Option<Caller> {
     let creds =
         Credentials { secret: secret.filter(|v| !v.is_empty()), token: token.filter(|v| !v.is_empty()), bearer: None };
-    ctx.auth.resolve(&creds, client_ip(s)).await.ok()
+    ctx.auth.resolve(&creds, client_ip(ctx, s)).await.ok()
 }
 
 async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {

@@ -15,6 +15,9 @@ use crate::store::Collection;
 const COLLECTIONS: [Collection; 5] =
     [Collection::DeviceStatus, Collection::Entries, Collection::Food, Collection::Profile, Collection::Treatments];
 
+/// API v3's collections (`enabledCollections`); `settings` has no events from us yet.
+const ENABLED: [&str; 6] = ["devicestatus", "entries", "food", "profile", "settings", "treatments"];
+
 fn room(c: Collection) -> String {
     format!("storage:{}", c.default_name())
 }
@@ -44,20 +47,23 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
         let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
         return;
     };
-    let wanted = |c: &Collection| msg.collections.as_ref().is_none_or(|w| w.iter().any(|n| n == c.default_name()));
-    let granted: Vec<Collection> = COLLECTIONS
-        .into_iter()
-        .filter(wanted)
-        .filter(|c| caller.can(&format!("api:{}:read", c.default_name())))
-        .collect();
-    if granted.is_empty() {
+    // In the order asked (else all); unknown names (AndroidAPS's `foods`) are dropped silently.
+    let asked: Vec<String> = msg.collections.unwrap_or_else(|| ENABLED.iter().map(|s| s.to_string()).collect());
+    let mut names: Vec<&str> = Vec::new();
+    for name in ENABLED.into_iter().filter(|n| asked.iter().any(|a| a == n)) {
+        let permission = if name == "settings" { "api:settings:admin".into() } else { format!("api:{name}:read") };
+        if caller.can(&permission) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.sort_by_key(|n| asked.iter().position(|a| a == n));
+    if names.is_empty() {
         let _ = ack.send(&json!({"success": false, "message": "Unauthorized to receive any collection"}));
         return;
     }
-    for c in &granted {
-        s.join(room(*c));
+    for c in COLLECTIONS.into_iter().filter(|c| names.contains(&c.default_name())) {
+        s.join(room(c));
     }
-    let names: Vec<&str> = granted.iter().map(|c| c.default_name()).collect();
     let _ = ack.send(&json!({"success": true, "collections": names}));
 }
 

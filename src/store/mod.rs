@@ -33,6 +33,15 @@ pub enum StoreError {
     Other(String),
 }
 
+/// What an outage is, as the stores word the start of an `Unavailable` cause, so the answer
+/// can say what happened (`crate::error` reads them).
+pub mod outage {
+    pub const DISK_FULL: &str = "disk full";
+    pub const LOCKED: &str = "database locked";
+    pub const READ_ONLY: &str = "database is read-only";
+    pub const REFUSED: &str = "credentials refused";
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// How an upsert writes into a document that already exists.
@@ -86,6 +95,13 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_many(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// `$set` then `$unset` (dotted paths) on the document with this `_id`; false if there is none.
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool>;
+    /// Keeps deleted documents (tombstones, `_id` = their identifier) so API v3 history can
+    /// report deletions; each replaces an earlier tombstone with the same `_id`.
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()>;
+    /// Reads tombstones.
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>>;
+    /// Forgets the matching tombstones; how many.
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
 }
@@ -103,6 +119,11 @@ pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
         Location::Mongo { uri, collections } => Ok(Arc::new(MongoStore::connect(uri, collections).await?)),
         Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
+}
+
+/// A new `_id`: 24 lowercase hex characters, as MongoDB's ObjectId (both backends use them).
+pub(crate) fn new_object_id() -> String {
+    mongodb::bson::oid::ObjectId::new().to_hex()
 }
 
 /// Sets `value` at a dotted path, creating objects on the way (Mongo `$set` with a dotted key).

@@ -11,7 +11,7 @@ use mongodb::{Client, Database, IndexModel};
 
 use super::mongo_bson::{from_document, id_to_bson, to_document};
 use super::mongo_filter::{sort_doc, to_query};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
@@ -21,21 +21,24 @@ fn indexes(coll: Collection) -> Vec<Document> {
     let single = |fields: &[&str]| fields.iter().map(|f| doc! {*f: 1}).collect::<Vec<_>>();
     match coll {
         Collection::Entries => {
-            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString"]);
+            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString", "identifier", "srvModified"]);
             v.push(doc! {"type": 1, "date": -1, "dateString": 1});
             v
         }
         Collection::Treatments => {
-            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier"]);
+            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier", "srvModified"]);
             v.push(doc! {"eventType": 1, "duration": 1, "created_at": 1});
             v
         }
-        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID"]),
-        Collection::Profile => single(&["startDate"]),
-        Collection::Food => single(&["type", "position", "hidden"]),
+        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID", "identifier", "srvModified"]),
+        Collection::Profile => single(&["startDate", "identifier", "srvModified"]),
+        Collection::Food => single(&["type", "position", "hidden", "identifier", "srvModified"]),
         Collection::Activity => single(&["created_at"]),
     }
 }
+
+/// `maxTimeMS` of every read.
+const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
 
 pub struct MongoStore {
     db: Database,
@@ -49,8 +52,10 @@ impl MongoStore {
         let mut opts =
             ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
         opts.app_name.get_or_insert_with(|| "ferroscout".to_owned());
-        opts.server_selection_timeout.get_or_insert(Duration::from_secs(10));
-        opts.connect_timeout.get_or_insert(Duration::from_secs(10));
+        // An outage answers 503 within 2 s (uploaders time out after about 10 s and retry), unless
+        // the URI's serverSelectionTimeoutMS / connectTimeoutMS say otherwise.
+        opts.server_selection_timeout.get_or_insert(Duration::from_secs(2));
+        opts.connect_timeout.get_or_insert(Duration::from_secs(5));
         // Nightscout's default pool size (MONGO_POOL_SIZE) is 5; ours serves more at once.
         opts.max_pool_size.get_or_insert(20);
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
@@ -67,6 +72,11 @@ impl MongoStore {
     fn coll(&self, c: Collection) -> mongodb::Collection<Document> {
         let name = self.names.get(&c).map(String::as_str).unwrap_or(c.default_name());
         self.db.collection(name)
+    }
+
+    /// Deleted documents of `c` kept for API v3 history (`Store::bury`), `_id` = identifier.
+    fn graveyard(&self, c: Collection) -> mongodb::Collection<Document> {
+        self.db.collection(&format!("{}_deleted", self.name(c)))
     }
 
     fn name(&self, c: Collection) -> &str {
@@ -90,8 +100,11 @@ async fn ensure_indexes(db: Database, names: HashMap<Collection, String>) {
 async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) -> bool {
     for coll in Collection::ALL {
         let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
-        let c = db.collection::<Document>(name);
-        for keys in indexes(coll) {
+        let graveyard = format!("{name}_deleted");
+        let with_graveyard =
+            indexes(coll).into_iter().map(|k| (name, k)).chain([(graveyard.as_str(), doc! {"srvModified": 1})]);
+        for (name, keys) in with_graveyard {
+            let c = db.collection::<Document>(name);
             let model = IndexModel::builder().keys(keys.clone()).build();
             if let Err(e) = c.create_index(model).await {
                 match map_err(e) {
@@ -115,6 +128,8 @@ fn map_err(e: mongodb::error::Error) -> StoreError {
         K::ServerSelection { .. } | K::Io(_) | K::ConnectionPoolCleared { .. } => {
             StoreError::Unavailable(e.to_string())
         }
+        // Never the message itself: it may name the user.
+        K::Authentication { .. } => StoreError::Unavailable(format!("{}: check the MongoDB URI", outage::REFUSED)),
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
@@ -134,6 +149,23 @@ fn id_filter(id: &str) -> Document {
     to_query(&f)
 }
 
+async fn find_in(c: mongodb::Collection<Document>, q: &Query) -> StoreResult<Vec<Doc>> {
+    let mut find = c.find(to_query(&q.filter));
+    if !q.sort.is_empty() {
+        find = find.sort(sort_doc(&q.sort));
+    }
+    if q.skip > 0 {
+        find = find.skip(q.skip);
+    }
+    if let Some(l) = q.limit {
+        find = find.limit(l.min(i64::MAX as u64) as i64);
+    }
+    // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
+    let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
+    let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
+    Ok(docs.into_iter().map(from_document).collect())
+}
+
 #[async_trait::async_trait]
 impl Store for MongoStore {
     fn backend(&self) -> &'static str {
@@ -141,20 +173,7 @@ impl Store for MongoStore {
     }
 
     async fn find(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
-        let c = self.coll(coll);
-        let mut find = c.find(to_query(&q.filter));
-        if !q.sort.is_empty() {
-            find = find.sort(sort_doc(&q.sort));
-        }
-        if q.skip > 0 {
-            find = find.skip(q.skip);
-        }
-        if let Some(l) = q.limit {
-            find = find.limit(l.min(i64::MAX as u64) as i64);
-        }
-        let cursor = find.await.map_err(map_err)?;
-        let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
-        Ok(docs.into_iter().map(from_document).collect())
+        find_in(self.coll(coll), q).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -280,6 +299,26 @@ impl Store for MongoStore {
         }
         let r = self.coll(coll).update_one(id_filter(id), u).await.map_err(map_err)?;
         Ok(r.matched_count > 0)
+    }
+
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id")).map(id_to_bson).collect();
+        let graveyard = self.graveyard(coll);
+        graveyard.delete_many(doc! {"_id": {"$in": ids}}).await.map_err(map_err)?;
+        graveyard.insert_many(docs.iter().map(to_document)).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn buried(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
+        find_in(self.graveyard(coll), q).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        let r = self.graveyard(coll).delete_many(to_query(filter)).await.map_err(map_err)?;
+        Ok(r.deleted_count)
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

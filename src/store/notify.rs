@@ -90,6 +90,19 @@ impl Store for NotifyingStore {
         Ok(found)
     }
 
+    // Tombstones follow a delete that was already reported; they change nothing a dashboard shows.
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        self.inner.bury(coll, docs).await
+    }
+
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
+        self.inner.buried(coll, query).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        self.inner.unbury(coll, filter).await
+    }
+
     async fn stats(&self) -> StoreResult<DbStats> {
         self.inner.stats().await
     }

@@ -1,9 +1,10 @@
 //! `/api/v1/devicestatus` (`lib/api/devicestatus/index.js`, `lib/server/devicestatus.js`; spec 1.5).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::Value;
 
 use super::list;

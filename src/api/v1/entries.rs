@@ -1,10 +1,11 @@
 //! `/api/v1/entries` (`lib/api/entries/index.js`, `lib/server/entries.js`; spec section 1.3).
 
+use crate::api::json::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::list;
@@ -38,6 +39,20 @@ pub(super) struct Answer {
     format: Format,
     if_modified_since: Option<i64>,
     model: Option<String>,
+    /// The count asked for, when Nightscout could answer the query from its in-memory cache.
+    cached_count: Option<u64>,
+}
+
+/// Nightscout's in-memory cache keeps two days of entries (`lib/server/cache.js`).
+const CACHE_RETENTION_MS: i64 = 2 * 24 * 3600 * 1000;
+
+/// `query_models`: a query with no `find` but `type` can be served from the cache.
+fn cacheable(params: &serde_json::Map<String, Value>) -> bool {
+    match params.get("find") {
+        None => true,
+        Some(Value::Object(f)) => f.keys().all(|k| k == "type"),
+        Some(_) => false,
+    }
 }
 
 impl Answer {
@@ -50,7 +65,14 @@ impl Answer {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_http_date),
             model,
+            cached_count: None,
         }
+    }
+
+    /// Marks a listing Nightscout may serve from its cache (see `send`).
+    fn cached_if(mut self, cacheable: bool, count: Option<u64>) -> Answer {
+        self.cached_count = count.filter(|_| cacheable);
+        self
     }
 
     pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
@@ -61,7 +83,18 @@ impl Answer {
         {
             return StatusCode::NOT_MODIFIED.into_response();
         }
+        // `query_models`: when the cache holds `count` such entries, Nightscout answers from it,
+        // and cached entries carry `mills` (`e.mills || e.date`). That is when every entry
+        // returned is within the cache's two days and there are `count` of them.
+        let cutoff = crate::domain::time::now_ms() - CACHE_RETENTION_MS;
+        let from_cache = self.cached_count.is_some_and(|n| {
+            docs.len() as u64 >= n && docs.iter().all(|d| Collection::Entries.time_ms(d).is_some_and(|t| t >= cutoff))
+        });
         for d in &mut docs {
+            if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
+                let mills = d.get("date").cloned().unwrap_or(Value::Null);
+                d.insert("mills".into(), mills);
+            }
             if let Some(m) = &self.model
                 && !d.contains_key("type")
             {
@@ -99,7 +132,7 @@ async fn list_entries(
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, model).send(&state, docs))
+    Ok(Answer::new(path, &headers, model).cached_if(cacheable(&params), limit).send(&state, docs))
 }
 
 /// The newest entry of any type within the default window.
@@ -140,7 +173,7 @@ async fn by_spec(
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, Some(spec)).send(&state, docs))
+    Ok(Answer::new(path, &headers, Some(spec)).cached_if(cacheable(&params), limit).send(&state, docs))
 }
 
 /// `find[type] = spec`, or no type constraint for `*`.

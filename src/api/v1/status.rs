@@ -2,14 +2,16 @@
 //! `/experiments/test` (Loop's and xDrip4iOS's credential check). Spec sections 1.8-1.9.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, negotiate};
+use crate::api::json::{self, Json};
 use crate::api::permit::{Allowed, DebugTest, StatusRead};
 use crate::app::AppState;
 use crate::config::public::status_json;
@@ -33,12 +35,13 @@ async fn status(
     let format = negotiate(path.map(|e| e.0), accept, OFFERED).ok_or(ApiError::NotAcceptable)?;
     Ok(match format {
         Format::Html => Html("<h1>STATUS OK</h1>").into_response(),
-        Format::Png => Redirect::to("https://img.shields.io/badge/Nightscout-OK-green.png").into_response(),
-        Format::Svg => Redirect::to("https://img.shields.io/badge/Nightscout-OK-green.svg").into_response(),
+        // `res.redirect(url)`: a 302 to the plain-http badge, as Nightscout writes it.
+        Format::Png => found("http://img.shields.io/badge/Nightscout-OK-green.png"),
+        Format::Svg => found("http://img.shields.io/badge/Nightscout-OK-green.svg"),
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", with_bridges(&state)),
+            format!("this.serverSettings = {} ;", json::to_string(&with_bridges(&state))),
         )
             .into_response(),
         _ => Json(with_bridges(&state)).into_response(),
@@ -52,6 +55,11 @@ fn with_bridges(state: &AppState) -> Value {
         v["bridges"] = state.bridges.status(crate::domain::time::now_ms());
     }
     v
+}
+
+/// Express' `res.redirect(url)`: 302 with a short text body.
+fn found(url: &'static str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, url)], format!("Found. Redirecting to {url}")).into_response()
 }
 
 /// Always 200; the answer is nested under `message`.

@@ -3,11 +3,12 @@
 //! and the enabled plugins' (`iob`, `cob`, `basal`, `pump`, `loop`, `openaps`, `cage`, `sage`,
 //! `iage`, `bage`, `ar2`, `rawbg`, `bwp`; `domain::plugins`).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::api::permit::{Allowed, PropertiesRead};
