@@ -6,6 +6,7 @@ use axum::Router;
 
 use crate::auth::Authority;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::store::{Location, NotifyingStore, Store, StoreResult};
 use crate::write::Writer;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub(crate) realtime: Realtime,
     /// The vendor-cloud bridges and their health; they run while `server::serve_listeners` does.
     pub(crate) bridges: crate::bridges::Bridges,
+    /// The one owner of recent data: realtime pushes and recent REST reads come from it.
+    pub engine: Arc<Engine>,
 }
 
 impl AppState {
@@ -31,10 +34,12 @@ impl AppState {
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        let realtime = Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), feed);
+        let realtime =
+            Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), engine.clone(), feed);
         let bridges = crate::bridges::Bridges::new(&config);
-        AppState { config, store, auth, writer, realtime, bridges }
+        AppState { config, store, auth, writer, realtime, bridges, engine }
     }
 }
 

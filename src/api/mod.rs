@@ -13,7 +13,7 @@ pub(crate) mod json;
 mod pebble;
 pub(crate) mod permit;
 pub mod query_string;
-mod snapshot;
+pub(crate) mod snapshot;
 pub(crate) mod v1;
 mod v2;
 mod v3;

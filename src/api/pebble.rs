@@ -52,7 +52,7 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
             Units::Mmol => Value::String(glucose::fixed1(delta)),
             Units::MgDl => glucose::num(delta),
         };
-        if let Some(b) = snapshot::latest_uploader(&state).await?.as_ref().and_then(pebble_battery) {
+        if let Some(b) = snapshot::latest_uploader(&state).await?.as_deref().and_then(pebble_battery) {
             first["battery"] = Value::String(b);
         }
         add_plugins(&state, &snap, first).await?;
@@ -69,7 +69,8 @@ async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Va
         return Ok(());
     }
     let data = snapshot::plugin_data(state, snap.now).await?;
-    let inp = plugins::inputs(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_ref(), snap.now);
+    let inp =
+        plugins::inputs_of(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_deref(), snap.now);
     let cx = plugins::Context::from_config(&state.config, &enabled);
     if iob_on {
         let iob = plugins::iob::total(&inp, inp.now);

@@ -82,18 +82,19 @@ fn status_class(notification: Option<&Value>) -> &'static str {
 
 /// `upbat`: per uploading device its statuses and the lowest battery of its last 10 minutes,
 /// and the lowest of those. `statuses` are the devicestatus documents of the last 30 minutes.
-pub fn upbat(statuses: &[Doc]) -> Value {
+pub fn upbat<D: std::borrow::Borrow<Doc>>(statuses: &[D]) -> Value {
     upbat_with(statuses, UPBAT_WARN, UPBAT_URGENT)
 }
 
 /// `upbat` with the `UPBAT_WARN` / `UPBAT_URGENT` percentages.
-pub fn upbat_with(statuses: &[Doc], warn: f64, urgent: f64) -> Value {
+pub fn upbat_with<D: std::borrow::Borrow<Doc>>(statuses: &[D], warn: f64, urgent: f64) -> Value {
     struct Device {
         uri: String,
         statuses: Vec<(i64, Option<f64>, Value, Value)>,
     }
     let mut devices: Vec<Device> = Vec::new();
     for s in statuses {
+        let s: &Doc = s.borrow();
         if !s.contains_key("uploader") && !s.contains_key("uploaderBattery") {
             continue;
         }
@@ -179,7 +180,7 @@ mod tests {
         assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["display"], "25%");
         assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["notification"], 1);
         assert!(u["devices"].get("openaps://rig").is_none(), "no uploader, no device");
-        assert_eq!(upbat(&[])["display"], "?%");
+        assert_eq!(upbat::<Doc>(&[])["display"], "?%");
         let rig = doc(json!({"device": "openaps://rig", "created_at": "2024-01-01T10:00:00Z",
             "uploader": {"batteryVoltage": 3950}}));
         let u = upbat(&[rig]);

@@ -71,18 +71,23 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
         let msg = tr.t("Last reading %1 min ago", &[&age_mins.floor()]);
         return Some((WARN, tr.t("Warning, Stale data", &[]), "timeago", msg));
     }
-    if mgdl <= 39.0 || age_mins >= 10.0 || !c.alarm_types.contains("simple") {
+    if mgdl <= 39.0 || age_mins >= 10.0 {
         return None;
     }
+    // Beyond Nightscout: with `predict` alone, AR2 needs two recent readings to say anything, so
+    // the first reading after a gap could be an urgent low nobody hears. The urgent thresholds
+    // (`BG_LOW`, `BG_HIGH`) therefore always apply to the current reading; the warnings only with
+    // `simple`, as in Nightscout.
+    let simple = c.alarm_types.contains("simple");
     let t = &c.thresholds;
     let bg = tr.t("BG Now: %1", &[&format!("{} {}", display(c, mgdl), c.units.as_str())]);
     let pick = if mgdl > t.bg_high && on(c, "ALARM_URGENT_HIGH") {
         Some((URGENT, "Urgent HIGH", "high"))
-    } else if mgdl > t.bg_target_top && on(c, "ALARM_HIGH") {
+    } else if simple && mgdl > t.bg_target_top && on(c, "ALARM_HIGH") {
         Some((WARN, "Warning HIGH", "high"))
     } else if mgdl < t.bg_low && on(c, "ALARM_URGENT_LOW") {
         Some((URGENT, "Urgent LOW", "low"))
-    } else if mgdl < t.bg_target_bottom && on(c, "ALARM_LOW") {
+    } else if simple && mgdl < t.bg_target_bottom && on(c, "ALARM_LOW") {
         Some((WARN, "Warning LOW", "low"))
     } else {
         None
@@ -95,7 +100,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
 fn requests(ctx: &Ctx, now: i64) -> Vec<notify::Notify> {
     let c = &ctx.config;
     let snap = ctx.engine.snapshot();
-    let inp = plugins::inputs(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_ref(), now);
+    let inp = plugins::inputs_of(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_deref(), now);
     let enabled = crate::config::public::enabled_features(c);
     let cx = plugins::Context::from_config(c, &enabled);
     let latest = inp.readings.first().map(|r| (r.mgdl, r.mills));

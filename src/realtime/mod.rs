@@ -8,16 +8,16 @@ use std::time::Duration;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, TransportType};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use crate::auth::Authority;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::store::{ChangeFeed, Collection, Store};
+use crate::store::{ChangeFeed, Store};
 use crate::write::Writer;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 mod alarm;
+mod broadcast;
 mod db_events;
 mod root;
 mod storage;
@@ -37,11 +37,6 @@ pub struct Ctx {
     pub writer: Writer,
     pub auth: Arc<Authority>,
     pub engine: Arc<Engine>,
-    /// True once the first snapshot is loaded.
-    pub loaded: watch::Receiver<bool>,
-    /// Writes confirmed by the store so far, and writes the snapshot reflects.
-    pub written: Arc<AtomicU64>,
-    pub applied: watch::Receiver<u64>,
     /// Poked on every connect and disconnect; the watcher count follows shortly.
     pub clients_changed: Arc<Notify>,
     pub alarms: Arc<alarm::Alarms>,
@@ -58,27 +53,22 @@ pub struct Realtime {
 }
 
 impl Realtime {
-    /// Builds the namespaces and starts the broadcaster, which reads confirmed writes from
-    /// `changes` (sent by `NotifyingStore`).
+    /// Builds the namespaces and starts the broadcaster, which applies the confirmed writes of
+    /// `feed` (sent by `NotifyingStore`) to `engine`.
     pub fn start(
         config: Arc<Config>,
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
+        engine: Arc<Engine>,
         feed: ChangeFeed,
     ) -> Realtime {
-        let engine = Arc::new(Engine::new(store.clone()));
-        let (loaded_tx, loaded) = watch::channel(false);
-        let (applied_tx, applied) = watch::channel(0u64);
         let ctx = Ctx {
             config,
             store,
             writer,
             auth,
-            engine,
-            loaded,
-            written: feed.written.clone(),
-            applied,
+            engine: engine.clone(),
             clients_changed: Arc::new(Notify::new()),
             alarms: Arc::default(),
             publish: Arc::default(),
@@ -97,74 +87,10 @@ impl Realtime {
         io.ns("/", connected.with(root::register));
         io.ns("/alarm", connected.with(alarm::register));
         io.ns("/storage", connected.with(storage::register));
-        tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
+        tokio::spawn(broadcast::run(io.clone(), ctx.clone(), feed));
         tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
         tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
         Realtime { io, layer }
-    }
-}
-
-/// Loads the first snapshot, then for each batch of confirmed writes refreshes the changed
-/// collections and emits the delta `dataUpdate` and the `/storage` events.
-async fn broadcast(
-    io: SocketIo,
-    ctx: Ctx,
-    mut feed: ChangeFeed,
-    loaded: watch::Sender<bool>,
-    applied: watch::Sender<u64>,
-) {
-    let engine = &ctx.engine;
-    let mut wait = Duration::from_millis(500);
-    while let Err(e) = engine.load_all().await {
-        tracing::warn!("realtime: cannot load recent data yet: {e}");
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(30));
-    }
-    let _ = loaded.send(true);
-    // Collections changed but not yet refreshed, and the newest write among them.
-    let (mut colls, mut last) = (Vec::<Collection>::new(), 0u64);
-    loop {
-        if colls.is_empty() {
-            let Some(first) = feed.rx.recv().await else { return };
-            colls.push(first.coll);
-            last = first.seq;
-        }
-        while let Ok(c) = feed.rx.try_recv() {
-            last = c.seq;
-            if !colls.contains(&c.coll) {
-                colls.push(c.coll);
-            }
-        }
-        let (next, update) = match engine.refresh(&colls).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Keep the collections pending and try again: the push comes late, not never.
-                tracing::warn!("realtime: refresh after a write failed, retrying: {e}");
-                let _ = applied.send(last);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        {
-            let _guard = ctx.publish.lock().await;
-            engine.publish(next);
-            if let Some(delta) = &update.delta
-                && let Err(e) = io.to(DATA_RECEIVERS).emit("dataUpdate", delta).await
-            {
-                tracing::debug!("realtime: dataUpdate broadcast: {e}");
-            }
-        }
-        let _ = applied.send(last);
-        storage::emit(&io, &update.storage).await;
-        // A new reading sounds standing alarms again; treatments (announcements, site changes)
-        // and devicestatus (loop, pump, uploader) can raise or end the plugins' alarms.
-        let plugin_data = [Collection::Treatments, Collection::DeviceStatus, Collection::Profile];
-        if colls.contains(&Collection::Entries) {
-            alarm::evaluate(&io, &ctx, true).await;
-        } else if colls.iter().any(|c| plugin_data.contains(c)) {
-            alarm::evaluate(&io, &ctx, false).await;
-        }
-        colls.clear();
     }
 }
 
@@ -176,14 +102,7 @@ impl Ctx {
     /// Waits (a few seconds at most) until the snapshot reflects every write confirmed so far,
     /// so a client that authorizes right after a write sees it.
     pub async fn caught_up(&self) {
-        let target = self.written.load(Ordering::SeqCst);
-        let mut loaded = self.loaded.clone();
-        let mut applied = self.applied.clone();
-        let _ = tokio::time::timeout(Duration::from_secs(10), async {
-            let _ = loaded.wait_for(|v| *v).await;
-            let _ = applied.wait_for(|a| *a >= target).await;
-        })
-        .await;
+        self.engine.caught_up(Duration::from_secs(10)).await;
     }
 }
 

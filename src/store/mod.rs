@@ -12,12 +12,13 @@ use crate::domain::filter::{Filter, Query};
 mod mongo;
 mod mongo_bson;
 mod mongo_filter;
+mod mongo_watch;
 mod notify;
 mod sqlite;
 mod sqlite_sql;
 
 pub use mongo::MongoStore;
-pub use notify::{Change, ChangeFeed, NotifyingStore};
+pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in a store.
@@ -70,6 +71,9 @@ pub enum Written {
     Updated(Option<String>),
 }
 
+/// Writes to the database made by anyone, as a backend that can watch for them reports them.
+pub type Watch = futures_util::stream::BoxStream<'static, StoreResult<(Collection, Wrote)>>;
+
 /// Size figures for `dbstats` and `/api/v2/properties/dbsize`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DbStats {
@@ -104,6 +108,15 @@ pub trait Store: Send + Sync + 'static {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// Documents as `find` would give them back after `insert_many` stored them.
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        docs
+    }
+    /// Every write to the database from now on, by anyone, where the backend can watch for them
+    /// (MongoDB change streams); `None` where it cannot.
+    async fn watch(&self) -> StoreResult<Option<Watch>> {
+        Ok(None)
+    }
 }
 
 /// Where the data lives: a MongoDB database (with Nightscout's collection names), or the

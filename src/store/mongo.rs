@@ -119,7 +119,7 @@ async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) 
     true
 }
 
-fn map_err(e: mongodb::error::Error) -> StoreError {
+pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
     use mongodb::error::ErrorKind as K;
     if e.contains_label("RetryableWriteError") {
         return StoreError::Unavailable(e.to_string());
@@ -319,6 +319,15 @@ impl Store for MongoStore {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         let r = self.graveyard(coll).delete_many(to_query(filter)).await.map_err(map_err)?;
         Ok(r.deleted_count)
+    }
+
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        docs.iter().map(super::mongo_watch::as_stored).collect()
+    }
+
+    async fn watch(&self) -> StoreResult<Option<super::Watch>> {
+        let names = Collection::ALL.iter().map(|c| (self.name(*c).to_owned(), *c)).collect();
+        Ok(Some(super::mongo_watch::watch(&self.db, names).await?))
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

@@ -11,6 +11,8 @@ mod deploy_redirect;
 mod deploy_shutdown;
 mod deploy_tls;
 mod devicestatus;
+mod engine_external;
+mod engine_reads;
 mod entries;
 mod limits;
 mod looper_properties;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::list;
 use crate::api::permit::{Allowed, AllowedBody, DeviceStatusCreate, DeviceStatusDelete, DeviceStatusRead};
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::documents::docs_of;
@@ -36,7 +37,13 @@ async fn list_statuses(
 ) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, D, &params)?;
-    let docs = state.store.find(D, &list::newest_first(D, filter, list::count(&params, DEFAULT_COUNT))).await?;
+    let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, D, limit).await
+    {
+        return Ok(Json(docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()).into_response());
+    }
+    let docs = state.store.find(D, &list::newest_first(D, filter, limit)).await?;
     Ok(Json(docs).into_response())
 }
 

@@ -11,11 +11,14 @@ use serde_json::{Value, json};
 use super::list;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
 use crate::api::permit::{Allowed, AllowedBody, EntriesCreate, EntriesDelete, EntriesRead};
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::filter::{Filter, Val};
 use crate::domain::{Collection, Doc, entries};
+use crate::engine::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::write::incoming_entries as incoming;
+use std::sync::Arc;
 
 /// Nightscout's JSON limit for entries.
 const BODY_LIMIT: usize = 50 * 1024 * 1024;
@@ -75,7 +78,8 @@ impl Answer {
         self
     }
 
-    pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
+    pub(super) fn send(self, state: &AppState, docs: Vec<impl Into<Shared>>) -> Response {
+        let mut docs: Vec<Shared> = docs.into_iter().map(Into::into).collect();
         docs.sort_by_key(|d| std::cmp::Reverse(Collection::Entries.time_ms(d).unwrap_or(i64::MIN)));
         let newest = docs.first().and_then(|d| Collection::Entries.time_ms(d));
         if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
@@ -93,19 +97,19 @@ impl Answer {
         for d in &mut docs {
             if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
                 let mills = d.get("date").cloned().unwrap_or(Value::Null);
-                d.insert("mills".into(), mills);
+                Arc::make_mut(d).insert("mills".into(), mills);
             }
             if let Some(m) = &self.model
                 && !d.contains_key("type")
             {
-                d.insert("type".into(), Value::String(m.clone()));
+                Arc::make_mut(d).insert("type".into(), Value::String(m.clone()));
             }
             if let Some(dev) = &state.config.obscure_device_provenance {
-                d.insert("device".into(), Value::String(dev.clone()));
+                Arc::make_mut(d).insert("device".into(), Value::String(dev.clone()));
             }
         }
         let mut res = match self.format {
-            Format::Json => Json(docs).into_response(),
+            Format::Json => Json(docs.iter().map(|d| &**d).collect::<Vec<&Doc>>()).into_response(),
             f => {
                 let sep = if f == Format::Csv { ',' } else { '\t' };
                 let rows: Vec<String> = docs.iter().map(|d| entries::text_row(d, sep)).collect();
@@ -131,6 +135,11 @@ async fn list_entries(
     let model = params.get("find").and_then(|f| f.get("type")).and_then(Value::as_str).map(str::to_owned);
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, Collection::Entries, limit).await
+    {
+        return Ok(Answer::new(path, &headers, model).cached_if(true, limit).send(&state, docs));
+    }
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
     Ok(Answer::new(path, &headers, model).cached_if(cacheable(&params), limit).send(&state, docs))
 }
@@ -142,6 +151,9 @@ async fn current(
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    if let Some(docs) = snapshot::newest(&state, Collection::Entries, Some(1)).await {
+        return Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs));
+    }
     let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;
     Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs))
