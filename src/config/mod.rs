@@ -82,6 +82,8 @@ pub struct Config {
     pub uuid_handling: bool,
     pub obscure_device_provenance: Option<String>,
     pub enable: Vec<String>,
+    /// `DISABLE`: features taken out of the enabled ones (`lib/settings.js`), lower case.
+    pub disable: Vec<String>,
     pub time_format: u32,
     pub custom_title: String,
     pub theme: String,
@@ -294,6 +296,12 @@ impl Config {
             uuid_handling: env.flag("UUID_HANDLING", true),
             obscure_device_provenance: env.get("OBSCURE_DEVICE_PROVENANCE"),
             enable,
+            disable: env
+                .get("DISABLE")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             time_format,
             custom_title: env.get("CUSTOM_TITLE").unwrap_or_else(|| "Nightscout".into()),
             theme: env.get("THEME").unwrap_or_else(|| "default".into()),

@@ -88,6 +88,8 @@ pub fn enabled_features(c: &Config) -> Vec<String> {
         }
     }
     out.push(if c.alarm_types.contains("simple") { "simplealarms".into() } else { "ar2".into() });
+    // `DISABLE` takes features out last (`_.difference(enable, disable)`).
+    out.retain(|e| !c.disable.contains(e));
     out
 }
 
@@ -105,6 +107,13 @@ pub fn socket_status(c: &Config, backend: &str, active_profile: Option<String>) 
     v
 }
 
+/// `careportalEnabled` (`lib/api/status.js`): the API is on (Nightscout's needs `API_SECRET`;
+/// without it Ferroscout refuses every write, so nothing could be entered) and `careportal` is
+/// enabled (a default feature, unless `DISABLE` names it).
+pub fn careportal_enabled(c: &Config, enabled: &[String]) -> bool {
+    c.api_secret.is_some() && enabled.iter().any(|e| e == "careportal")
+}
+
 /// `status.json`: server facts and settings, never secrets.
 pub fn status_json(c: &Config, backend: &str) -> Value {
     let now = now_ms();
@@ -118,7 +127,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "serverTime": to_iso_utc(now),
         "serverTimeEpoch": now,
         "apiEnabled": true,
-        "careportalEnabled": enable.iter().any(|e| e == "careportal"),
+        "careportalEnabled": careportal_enabled(c, &enable),
         "boluscalcEnabled": enable.iter().any(|e| e == "boluscalc"),
         "settings": settings(c, enable.clone()),
         "extendedSettings": c.plugins.extended(&enable),

@@ -65,6 +65,8 @@ pub mod entries;
 pub mod filter;
 /// Units, delta and direction: the one shared implementation.
 pub mod glucose;
+/// The dashboard's translation tables (`frontend/src/translations/*.json`), for alarm text.
+pub mod i18n;
 /// JavaScript value rules: `Number()`, truthiness, `Math.round`, number printing.
 pub mod js;
 /// Nightscout's server plugins (iob, cob, basal, pump, loop, openaps, ages, ar2, ...): the

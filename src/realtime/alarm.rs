@@ -15,6 +15,7 @@ use super::root::resolve;
 use super::{Ctx, DATA_RECEIVERS};
 use crate::config::Config;
 use crate::domain::glucose;
+use crate::domain::i18n::Tr;
 use crate::domain::js::js_number;
 use crate::domain::plugins::{self, notify};
 use crate::domain::time::now_ms;
@@ -60,22 +61,15 @@ fn display(c: &Config, mgdl: f64) -> String {
 /// The alarm the latest reading calls for: `(level, title, eventName, message)`.
 pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, String, &'static str, String)> {
     let (mgdl, mills) = latest?;
+    let tr = Tr::new(&c.language);
     let age_mins = (now - mills) as f64 / 60_000.0;
     if on(c, "ALARM_TIMEAGO_URGENT") && age_mins >= mins(c, "ALARM_TIMEAGO_URGENT_MINS", 30.0) {
-        return Some((
-            URGENT,
-            "Urgent, Stale data".into(),
-            "timeago",
-            format!("Last reading {} min ago", age_mins.floor()),
-        ));
+        let msg = tr.t("Last reading %1 min ago", &[&age_mins.floor()]);
+        return Some((URGENT, tr.t("Urgent, Stale data", &[]), "timeago", msg));
     }
     if on(c, "ALARM_TIMEAGO_WARN") && age_mins >= mins(c, "ALARM_TIMEAGO_WARN_MINS", 15.0) {
-        return Some((
-            WARN,
-            "Warning, Stale data".into(),
-            "timeago",
-            format!("Last reading {} min ago", age_mins.floor()),
-        ));
+        let msg = tr.t("Last reading %1 min ago", &[&age_mins.floor()]);
+        return Some((WARN, tr.t("Warning, Stale data", &[]), "timeago", msg));
     }
     if mgdl <= 39.0 || age_mins >= 10.0 {
         return None;
@@ -86,7 +80,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
     // `simple`, as in Nightscout.
     let simple = c.alarm_types.contains("simple");
     let t = &c.thresholds;
-    let bg = format!("BG Now: {} {}", display(c, mgdl), c.units.as_str());
+    let bg = tr.t("BG Now: %1", &[&format!("{} {}", display(c, mgdl), c.units.as_str())]);
     let pick = if mgdl > t.bg_high && on(c, "ALARM_URGENT_HIGH") {
         Some((URGENT, "Urgent HIGH", "high"))
     } else if simple && mgdl > t.bg_target_top && on(c, "ALARM_HIGH") {
@@ -98,7 +92,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
     } else {
         None
     };
-    pick.map(|(l, title, ev)| (l, title.to_owned(), ev, bg))
+    pick.map(|(l, title, ev)| (l, tr.t(title, &[]), ev, bg))
 }
 
 /// The notifications due now: the glucose alarm (stale data, thresholds with `ALARM_TYPES`
@@ -181,7 +175,8 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
         let ended: Vec<String> = st.current.keys().filter(|g| !groups.contains(g)).cloned().collect();
         for group in ended {
             st.current.remove(&group);
-            emits.push(("clear_alarm", json!({"clear": true, "title": "All Clear", "message": "", "group": group})));
+            let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
+            emits.push(("clear_alarm", json!({"clear": true, "title": title, "message": "", "group": group})));
         }
         for n in wanted.iter().filter(|n| n.level < WARN) {
             if !st.announced.iter().any(|(k, _)| *k == n.key) {
@@ -313,11 +308,38 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
         st.snoozed.push((level, group.clone(), until));
     }
     let name = if level == URGENT { "Urgent" } else { "Warning" };
+    let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
     let payload =
-        json!({"clear": true, "title": "All Clear", "message": format!("{group} - {name} was ack'd"), "group": group});
+        json!({"clear": true, "title": title, "message": format!("{group} - {name} was ack'd"), "group": group});
     let _ = s.broadcast().to(ALARM_RECEIVERS).emit("clear_alarm", &payload).await;
     let _ = s.emit("clear_alarm", &payload);
 }
 
 /// Shared alarm state.
 pub type Alarms = Mutex<AlarmState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(language: &str) -> Config {
+        let vars = [("LANGUAGE", language), ("ALARM_TYPES", "simple")];
+        Config::from_lookup(&|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+    }
+
+    #[test]
+    fn glucose_alarms_are_titled_in_the_server_language_and_english_by_default() {
+        let now = 10_000_000_000;
+        let low = Some((40.0, now - 60_000));
+        let stale = Some((120.0, now - 31 * 60_000));
+        let de = config("de");
+        assert_eq!(judge(&de, low, now), Some((URGENT, "Dringend NIEDRIG".into(), "low", "BZ jetzt: 40 mg/dl".into())));
+        let (_, title, _, msg) = judge(&de, stale, now).unwrap();
+        assert_eq!((title.as_str(), msg.as_str()), ("Dringend, veraltete Daten", "Letzter Wert vor 31 Min."));
+        let es = config("es");
+        assert_eq!(judge(&es, low, now).unwrap().1, "Urgente, BAJA");
+        assert_eq!(judge(&es, low, now).unwrap().3, "Glucemia actual: 40 mg/dl");
+        let en = config("en");
+        assert_eq!(judge(&en, low, now), Some((URGENT, "Urgent LOW".into(), "low", "BG Now: 40 mg/dl".into())));
+    }
+}

@@ -87,3 +87,23 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('alarms in the server language', () => {
+  let srv;
+  before(async () => { srv = await startServer('sqlite', { LANGUAGE: 'de', BG_LOW: '55', BG_TARGET_BOTTOM: '80' }); });
+  after(async () => { await srv.stop(); });
+
+  it('with LANGUAGE=de an AndroidAPS-style /alarm client gets the urgent low in German', async () => {
+    const alarm = io(srv.url + '/alarm', { transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      await call(alarm, 'subscribe', { secret: SECRET_SHA1 });
+      const onAlarm = next(alarm, 'urgent_alarm');
+      await srv.post('/api/v1/entries', reading(Date.now() - 30_000, 48));
+      const a = await onAlarm;
+      assert.equal(a.level, 2);
+      assert.equal(a.title, 'Dringend NIEDRIG');
+      assert.equal(a.message, 'BZ jetzt: 48 mg/dl');
+      assert.equal(a.eventName, 'low');
+    } finally { alarm.close(); }
+  });
+});

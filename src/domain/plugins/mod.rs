@@ -56,6 +56,8 @@ pub struct Context<'a> {
     pub alarm_low: bool,
     /// `SHOW_RAWBG`: `never`, `always` or `noise`.
     pub show_rawbg: String,
+    /// Notification text in the server's `LANGUAGE`.
+    pub tr: crate::domain::i18n::Tr,
 }
 
 impl<'a> Context<'a> {
@@ -70,6 +72,7 @@ impl<'a> Context<'a> {
             alarm_high: on("ALARM_HIGH"),
             alarm_low: on("ALARM_LOW"),
             show_rawbg: c.raw.get("SHOW_RAWBG").cloned().unwrap_or_else(|| "never".into()),
+            tr: crate::domain::i18n::Tr::new(&c.language),
         }
     }
 
