@@ -3,77 +3,8 @@
 //! Nightscout, a number that is 0 or does not parse falls back to the default (`x || default`).
 
 use super::Env;
-
-/// `LOOP_*` and `OPENAPS_*`: minutes since the last loop.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoopPrefs {
-    pub warn: f64,
-    pub urgent: f64,
-    pub enable_alerts: bool,
-}
-
-/// `PUMP_*` (`lib/plugins/pump.js` `getPrefs`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PumpPrefs {
-    pub warn_clock: f64,
-    pub urgent_clock: f64,
-    pub warn_res: f64,
-    pub urgent_res: f64,
-    pub warn_batt_v: f64,
-    pub urgent_batt_v: f64,
-    pub warn_batt_p: f64,
-    pub urgent_batt_p: f64,
-    pub warn_on_suspend: bool,
-    pub enable_alerts: bool,
-    pub warn_batt_quiet_night: bool,
-}
-
-/// `CAGE_*`, `SAGE_*`, `IAGE_*`, `BAGE_*`: hours since the change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AgePrefs {
-    pub info: f64,
-    pub warn: f64,
-    pub urgent: f64,
-    /// `hours` ("50h") or `days` ("2d2h").
-    pub display_days: bool,
-    pub enable_alerts: bool,
-}
-
-/// `UPBAT_*`: uploader battery percent.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpbatPrefs {
-    pub warn: f64,
-    pub urgent: f64,
-    pub enable_alerts: bool,
-}
-
-/// `BWP_*`: bolus wizard preview units.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BwpPrefs {
-    pub warn: f64,
-    pub urgent: f64,
-}
-
-/// Every plugin's settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PluginSettings {
-    pub loop_: LoopPrefs,
-    pub openaps: LoopPrefs,
-    pub pump: PumpPrefs,
-    pub cage: AgePrefs,
-    pub sage: AgePrefs,
-    pub iage: AgePrefs,
-    pub bage: AgePrefs,
-    pub upbat: UpbatPrefs,
-    pub bwp: BwpPrefs,
-    /// `AR2_CONE_FACTOR` (2): the width of the forecast cone.
-    pub ar2_cone_factor: f64,
-    /// `RAWBG_DISPLAY`: `unsmoothed` (default), `filtered` or `unfiltered`.
-    pub rawbg_display: String,
-    /// `DAY_START` / `DAY_END` (7, 21): hours, for `PUMP_WARN_BATT_QUIET_NIGHT`.
-    pub day_start: f64,
-    pub day_end: f64,
-}
+use crate::domain::plugins::Context;
+pub use crate::domain::plugins::settings::{AgePrefs, BwpPrefs, LoopPrefs, PluginSettings, PumpPrefs, UpbatPrefs};
 
 impl Default for PluginSettings {
     fn default() -> PluginSettings {
@@ -143,45 +74,20 @@ impl PluginSettings {
     }
 }
 
-impl PluginSettings {
-    /// `extendedSettings` as `status.json` and the socket's `status` carry them, for the
-    /// enabled plugins (Nightscout sends the variables set; these are the values in force).
-    pub fn extended(&self, enabled: &[String]) -> serde_json::Value {
-        use serde_json::json;
-        let on = |p: &str| enabled.iter().any(|e| e == p);
-        let looping = |p: &LoopPrefs| json!({"warn": p.warn, "urgent": p.urgent, "enableAlerts": p.enable_alerts});
-        let age = |p: &AgePrefs| {
-            json!({"info": p.info, "warn": p.warn, "urgent": p.urgent,
-                "display": if p.display_days { "days" } else { "hours" }, "enableAlerts": p.enable_alerts})
-        };
-        let p = &self.pump;
-        let mut out = serde_json::Map::new();
-        out.insert("devicestatus".into(), json!({"advanced": true, "days": 1}));
-        let blocks = [
-            (
-                "pump",
-                json!({"warnClock": p.warn_clock, "urgentClock": p.urgent_clock, "warnRes": p.warn_res,
-                "urgentRes": p.urgent_res, "warnBattV": p.warn_batt_v, "urgentBattV": p.urgent_batt_v,
-                "warnBattP": p.warn_batt_p, "urgentBattP": p.urgent_batt_p, "warnOnSuspend": p.warn_on_suspend,
-                "enableAlerts": p.enable_alerts, "warnBattQuietNight": p.warn_batt_quiet_night}),
-            ),
-            ("loop", looping(&self.loop_)),
-            ("openaps", looping(&self.openaps)),
-            ("cage", age(&self.cage)),
-            ("sage", age(&self.sage)),
-            ("iage", age(&self.iage)),
-            ("bage", age(&self.bage)),
-            (
-                "upbat",
-                json!({"warn": self.upbat.warn, "urgent": self.upbat.urgent, "enableAlerts": self.upbat.enable_alerts}),
-            ),
-        ];
-        for (name, block) in blocks {
-            if on(name) {
-                out.insert(name.into(), block);
-            }
+impl<'a> Context<'a> {
+    /// The plugins' context from the configuration; `enabled` as `status.json` lists the features.
+    pub fn from_config(c: &'a super::Config, enabled: &'a [String]) -> Context<'a> {
+        let on = |k: &str| !matches!(c.raw.get(k).map(|v| v.to_ascii_lowercase()).as_deref(), Some("off" | "false"));
+        Context {
+            units: c.units,
+            thresholds: c.thresholds,
+            settings: &c.plugins,
+            enabled,
+            alarm_high: on("ALARM_HIGH"),
+            alarm_low: on("ALARM_LOW"),
+            show_rawbg: c.raw.get("SHOW_RAWBG").cloned().unwrap_or_else(|| "never".into()),
+            tr: crate::domain::i18n::Tr::new(&c.language),
         }
-        serde_json::Value::Object(out)
     }
 }
 

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::notify::{INFO, NONE, URGENT, WARN};
+use super::settings::AgePrefs;
 use super::{Inputs, mills_of};
-use crate::config::plugins::AgePrefs;
 use crate::domain::i18n::fill;
 
 /// Which age.

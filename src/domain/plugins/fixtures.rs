@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
+use super::settings::PluginSettings;
 use super::{Context, Inputs, inputs};
-use crate::config::plugins::PluginSettings;
-use crate::config::{Thresholds, Units};
 use crate::domain::Doc;
+use crate::domain::units::{Thresholds, Units};
 
 /// 2024-01-01T10:00:00Z.
 pub const NOW: i64 = 1_704_103_200_000;

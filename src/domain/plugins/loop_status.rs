@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::settings::LoopPrefs;
 use super::{Inputs, iso, mills_of};
-use crate::config::plugins::LoopPrefs;
 
 const RECENT_HOURS: i64 = 6;
 

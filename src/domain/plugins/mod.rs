@@ -9,7 +9,7 @@ use super::Doc;
 use super::glucose::{Reading, Units};
 use super::js::{js_number, json_number};
 use super::time::{parse_epoch_ms_or_zoned, to_iso_utc};
-use crate::config::plugins::PluginSettings;
+pub use settings::PluginSettings;
 
 pub mod ages;
 pub mod ar2;
@@ -25,6 +25,7 @@ pub mod openaps;
 pub mod profile;
 pub mod pump;
 pub mod rawbg;
+pub mod settings;
 
 pub use profile::Profile;
 
@@ -48,7 +49,7 @@ pub struct Inputs {
 /// plugins are enabled (`ENABLE` plus the defaults).
 pub struct Context<'a> {
     pub units: Units,
-    pub thresholds: crate::config::Thresholds,
+    pub thresholds: crate::domain::units::Thresholds,
     pub settings: &'a PluginSettings,
     pub enabled: &'a [String],
     /// `ALARM_HIGH` / `ALARM_LOW` (for the AR2 event name).
@@ -61,21 +62,6 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// From the configuration; `enabled` as `status.json` lists the features.
-    pub fn from_config(c: &'a crate::config::Config, enabled: &'a [String]) -> Context<'a> {
-        let on = |k: &str| !matches!(c.raw.get(k).map(|v| v.to_ascii_lowercase()).as_deref(), Some("off" | "false"));
-        Context {
-            units: c.units,
-            thresholds: c.thresholds,
-            settings: &c.plugins,
-            enabled,
-            alarm_high: on("ALARM_HIGH"),
-            alarm_low: on("ALARM_LOW"),
-            show_rawbg: c.raw.get("SHOW_RAWBG").cloned().unwrap_or_else(|| "never".into()),
-            tr: crate::domain::i18n::Tr::new(&c.language),
-        }
-    }
-
     pub fn enabled(&self, plugin: &str) -> bool {
         self.enabled.iter().any(|e| e == plugin)
     }

@@ -276,7 +276,7 @@ pub fn predict(inp: &Inputs, cx: &Context, bgnow: Option<(f64, i64)>, mean5: Opt
     let (level, event) = ar2::judge(&f, cx)?;
     let units = cx.units;
     let scaled = crate::domain::glucose::scale(last.mgdl, units);
-    let label = if units == crate::config::Units::Mmol { "mmol/L" } else { "mg/dl" };
+    let label = if units == crate::domain::units::Units::Mmol { "mmol/L" } else { "mg/dl" };
     let now_line = format!("{} {label}", crate::domain::glucose::js_str(scaled));
     let mut lines = vec![cx.tr.t("BG Now: %1", &[&now_line])];
     lines.extend(ar2::display_line(&f, units).map(|l| cx.tr.line(&l, &["BG 15m: %1"])));

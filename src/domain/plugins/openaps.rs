@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::settings::LoopPrefs;
 use super::{Doc, Inputs, iso, mills_of, number};
-use crate::config::plugins::LoopPrefs;
 
 const RECENT_HOURS: i64 = 6;
 

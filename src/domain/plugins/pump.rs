@@ -5,8 +5,8 @@ use chrono::{TimeZone, Timelike};
 use serde_json::{Map, Value, json};
 
 use super::notify::{URGENT, WARN, format_ago};
+use super::settings::{PluginSettings, PumpPrefs};
 use super::{Inputs, iso, mills_of, num, openaps};
-use crate::config::plugins::{PluginSettings, PumpPrefs};
 
 /// JavaScript `toPrecision(3)` for a reservoir (`125`, `12.5`, `2.00`).
 fn precision3(x: f64) -> String {
