@@ -14,6 +14,7 @@ mod auth;
 mod fuzz_tests;
 mod mongo;
 mod mongo_auth;
+mod mongo_batch;
 mod mongo_bson;
 mod mongo_filter;
 mod mongo_watch;
