@@ -342,4 +342,15 @@ mod tests {
         let en = config("en");
         assert_eq!(judge(&en, low, now), Some((URGENT, "Urgent LOW".into(), "low", "BG Now: 40 mg/dl".into())));
     }
+
+    #[test]
+    fn with_predict_alone_a_single_reading_beyond_the_urgent_thresholds_still_alarms() {
+        let now = 10_000_000_000;
+        let c = Config::from_lookup(&|k| (k == "ALARM_TYPES").then(|| "predict".to_string())).unwrap();
+        let at = |mgdl: f64| judge(&c, Some((mgdl, now - 60_000)), now).map(|(level, _, event, _)| (level, event));
+        assert_eq!(at(48.0), Some((URGENT, "low")), "below BG_LOW 55");
+        assert_eq!(at(300.0), Some((URGENT, "high")), "above BG_HIGH 260");
+        assert_eq!(at(70.0), None, "the warnings stay with simple, as in Nightscout");
+        assert_eq!(at(200.0), None);
+    }
 }
