@@ -7,6 +7,7 @@ use axum::Router;
 use crate::auth::Authority;
 use crate::config::Config;
 use crate::realtime::Realtime;
+use crate::shared::Shared;
 use crate::store::{Location, NotifyingStore, Store, StoreResult};
 use crate::write::Writer;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Every write goes through the collection's rules here.
     pub(crate) writer: Writer,
     pub(crate) realtime: Realtime,
+    /// What the instances share: leases (`Leadership`), delays, snoozes.
+    pub(crate) shared: Shared,
 }
 
 impl AppState {
@@ -31,21 +34,45 @@ impl AppState {
         let store: Arc<dyn Store> = Arc::new(store);
         let writer = Writer::new(store.clone(), &config);
         let realtime = Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), feed);
-        AppState { config, store, auth, writer, realtime }
+        AppState { config, store, auth, writer, realtime, shared: Shared::default() }
+    }
+
+    /// As [`AppState::new`], with what several instances share when the configuration names it
+    /// (`SOCKETIO_ADAPTER`, `REDIS_URL`): the socket.io adapter, and Redis for auth-failure
+    /// delays, alarm snoozes and leases. Fails when they cannot be reached at startup.
+    pub async fn connect(config: Config, store: Arc<dyn Store>) -> Result<AppState, String> {
+        let shared = Shared::connect(&config.scale, store.clone()).await?;
+        let mut auth = Authority::new(&config);
+        auth.share_delays(shared.clone());
+        let auth = Arc::new(auth);
+        let config = Arc::new(config);
+        let (store, feed) = NotifyingStore::new(store);
+        let store: Arc<dyn Store> = Arc::new(store);
+        let writer = Writer::new(store.clone(), &config);
+        let realtime =
+            Realtime::connect(config.clone(), store.clone(), writer.clone(), auth.clone(), feed, shared.clone())
+                .await?;
+        Ok(AppState { config, store, auth, writer, realtime, shared })
+    }
+}
+
+impl AppState {
+    /// Who does once-only jobs (bridges: one instance polls each vendor).
+    pub fn leadership(&self) -> crate::shared::Leadership {
+        crate::shared::Leadership::new(self.shared.clone())
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let socket_io = state.realtime.layer.clone();
-    Router::new()
+    let realtime = state.realtime.clone();
+    let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(socket_io)
-        .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new());
+    realtime.layer(app).with_state(state)
 }
 
 /// Opens the store the configuration names: MongoDB when a URI is set, else embedded SQLite.

@@ -88,6 +88,11 @@ impl Authority {
         }
     }
 
+    /// Keeps the failure delays where every instance sees them (Redis, when configured).
+    pub fn share_delays(&mut self, shared: crate::shared::Shared) {
+        self.delays.share(shared);
+    }
+
     /// True when an API secret is configured (writes are possible at all).
     pub fn has_secret(&self) -> bool {
         self.secret.is_some()
@@ -100,7 +105,7 @@ impl Authority {
 
     /// Resolves credentials from `ip`, waiting first if that address recently failed.
     pub async fn resolve(&self, creds: &Credentials, ip: IpAddr) -> Result<Caller, AuthFailed> {
-        let wait = self.delays.wait_for(ip);
+        let wait = self.delays.wait_for(ip).await;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
@@ -109,10 +114,10 @@ impl Authority {
         }
         let candidates = [creds.secret.as_deref(), creds.token.as_deref()];
         if candidates.into_iter().flatten().any(|c| self.is_secret(c)) {
-            self.delays.clear(ip);
+            self.delays.clear(ip).await;
             return Ok(Caller { grants: self.admin.clone(), from_defaults: false });
         }
-        self.delays.record_failure(ip);
+        self.delays.record_failure(ip).await;
         tracing::warn!(%ip, "failed authentication");
         Err(AuthFailed)
     }

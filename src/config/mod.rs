@@ -16,6 +16,9 @@ pub const MIN_SECRET_LEN: usize = 12;
 /// The body of `status.json`: the settings clients see.
 pub mod public;
 
+/// `SOCKETIO_ADAPTER`, `REDIS_URL`: what several instances share.
+pub mod scale;
+
 /// A value that must never be printed: Debug and Display show `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -101,6 +104,8 @@ pub struct Config {
     /// Running on Azure App Service (`WEBSITE_SITE_NAME` set): its front end marks https requests
     /// with `x-arr-ssl`, so a request without it (or `X-Forwarded-Proto: https`) came in clear text.
     pub on_azure_app_service: bool,
+    /// Several instances behind one address: which socket.io adapter they share, and Redis.
+    pub scale: crate::config::scale::Scale,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
 }
@@ -279,6 +284,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let scale = scale::Scale::from_env(&env, mongo_uri.is_some())?;
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -317,6 +323,7 @@ impl Config {
             https_public_port: env.optional_port("FERROSCOUT_HTTPS_PUBLIC_PORT")?,
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
+            scale,
             raw,
         })
     }

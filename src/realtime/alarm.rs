@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
@@ -32,6 +33,15 @@ pub struct AlarmState {
 }
 
 impl AlarmState {
+    /// Adds the snoozes other instances recorded (from Redis), once each.
+    fn merge(&mut self, shared: Option<Vec<(i64, String, i64)>>) {
+        if let Some(shared) = shared {
+            self.snoozed.extend(shared);
+            self.snoozed.sort();
+            self.snoozed.dedup();
+        }
+    }
+
     fn snoozed(&self, level: i64, group: &str, now: i64) -> bool {
         self.snoozed.iter().any(|(l, g, until)| *l >= level && g == group && *until > now)
     }
@@ -94,7 +104,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
 
 /// Re-evaluates and emits `alarm`/`urgent_alarm`, or `clear_alarm` when an alarm ended.
 /// `fresh`: a new reading arrived, so a standing alarm sounds again (unless snoozed).
-pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
+pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
     let now = now_ms();
     let latest = ctx
         .engine
@@ -102,8 +112,10 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
         .latest_sgv()
         .and_then(|d| Some((d.get("mgdl").and_then(js_number)?, d.get("mills")?.as_i64()?)));
     let judged = judge(&ctx.config, latest, now);
+    let shared = ctx.shared.snoozes().await;
     let emit = {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
+        st.merge(shared);
         st.snoozed.retain(|(_, _, until)| *until > now);
         match judged {
             Some((level, title, event, message)) => {
@@ -126,14 +138,15 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
     if let Some((event, payload)) = emit {
         for ns in ["/alarm", "/"] {
             if let Some(op) = io.of(ns) {
-                let _ = op.emit(event, &payload).await;
+                // Every instance judges its own (current) engine; each tells its own sockets.
+                let _ = op.local().emit(event, &payload).await;
             }
         }
     }
 }
 
 /// Checks for stale data every minute (new readings are judged as they arrive).
-pub async fn watch_stale(io: SocketIo, ctx: Ctx) {
+pub async fn watch_stale<A: Adapter>(io: SocketIo<A>, ctx: Ctx) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
@@ -157,13 +170,18 @@ struct MayAck;
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
-    s.on("subscribe", subscribe);
-    s.on("ack", ack);
+pub async fn register<A: Adapter>(s: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+    s.on("subscribe", subscribe::<A>);
+    s.on("ack", ack::<A>);
     Ok(())
 }
 
-async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+async fn subscribe<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     if let Some(token) = msg.access_token {
         let Some(caller) = resolve(&ctx, &s, None, Some(token)).await.filter(|c| !c.from_defaults) else {
@@ -187,7 +205,11 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
     let current = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner()).current.clone();
     if let Some(a) = current {
         let level = a["level"].as_i64().unwrap_or(0);
-        let snoozed = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner()).snoozed(level, "default", now_ms());
+        let shared = ctx.shared.snoozes().await;
+        let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
+        st.merge(shared);
+        let snoozed = st.snoozed(level, "default", now_ms());
+        drop(st);
         if !snoozed {
             let _ = s.emit(if level == URGENT { "urgent_alarm" } else { "alarm" }, &a);
         }
@@ -195,7 +217,7 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
 }
 
 /// `ack(level, group, silenceTime)`: snoozes that level (and the lower one) for every dashboard.
-async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>) {
+async fn ack<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, TryData(args): TryData<Value>) {
     if s.extensions.get::<MayAck>().is_none() {
         return;
     }
@@ -212,6 +234,9 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         st.snoozed.push((level, group.clone(), until));
     }
+    // Every instance's next judgement sees the snooze; `clear_alarm` below reaches every
+    // instance's dashboards through the adapter.
+    ctx.shared.snooze(level, &group, until).await;
     let name = if level == URGENT { "Urgent" } else { "Warning" };
     let payload =
         json!({"clear": true, "title": "All Clear", "message": format!("{group} - {name} was ack'd"), "group": group});

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socketioxide::adapter::Adapter;
 use socketioxide::handler::ConnectHandler;
-use socketioxide::layer::SocketIoLayer;
-use socketioxide::{SocketIo, TransportType};
+use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
+use socketioxide_core::adapter::DefinedAdapter;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::Authority;
@@ -17,10 +18,14 @@ use crate::store::{ChangeFeed, Collection, Store};
 use crate::write::Writer;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod adapter;
 mod alarm;
 mod db_events;
+mod redis_driver;
 mod root;
 mod storage;
+
+pub use adapter::Realtime;
 
 /// The room of sockets allowed to read (`DataReceivers` in Nightscout).
 pub const DATA_RECEIVERS: &str = "DataReceivers";
@@ -45,25 +50,19 @@ pub struct Ctx {
     /// Held while a new snapshot is published and its delta emitted, and while a socket gets
     /// the full payload and joins the room: a socket sees every change exactly once, in order.
     pub publish: Arc<tokio::sync::Mutex<()>>,
+    /// What the instances share (alarm snoozes).
+    pub shared: crate::shared::Shared,
 }
 
-/// The socket.io handle kept in `AppState`: closing it disconnects every client.
-#[derive(Clone)]
-pub struct Realtime {
-    pub io: SocketIo,
-    pub layer: SocketIoLayer,
-}
-
-impl Realtime {
-    /// Builds the namespaces and starts the broadcaster, which reads confirmed writes from
-    /// `changes` (sent by `NotifyingStore`).
-    pub fn start(
+impl Ctx {
+    pub fn new(
         config: Arc<Config>,
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
-        feed: ChangeFeed,
-    ) -> Realtime {
+        written: Arc<AtomicU64>,
+        shared: crate::shared::Shared,
+    ) -> (Ctx, Signals) {
         let engine = Arc::new(Engine::new(store.clone()));
         let (loaded_tx, loaded) = watch::channel(false);
         let (applied_tx, applied) = watch::channel(0u64);
@@ -74,33 +73,55 @@ impl Realtime {
             auth,
             engine,
             loaded,
-            written: feed.written.clone(),
+            written,
             applied,
             clients_changed: Arc::new(Notify::new()),
             alarms: Arc::default(),
             publish: Arc::default(),
+            shared,
         };
-        let (layer, io) = SocketIo::builder()
-            .with_state(ctx.clone())
-            .transports([TransportType::Polling, TransportType::Websocket])
-            .ping_interval(Duration::from_secs(25))
-            .ping_timeout(Duration::from_secs(20))
-            .max_payload(10_000_000)
-            .build_layer();
-        io.ns("/", connected.with(root::register));
-        io.ns("/alarm", connected.with(alarm::register));
-        io.ns("/storage", connected.with(storage::register));
-        tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, loaded_tx, applied_tx));
-        tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
-        tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
-        Realtime { io, layer }
+        (ctx, Signals { loaded: loaded_tx, applied: applied_tx })
     }
 }
 
+/// The broadcaster's ends of `Ctx::loaded` and `Ctx::applied`.
+pub struct Signals {
+    loaded: watch::Sender<bool>,
+    applied: watch::Sender<u64>,
+}
+
+/// The socket.io settings every adapter shares.
+fn builder(ctx: &Ctx) -> SocketIoBuilder {
+    SocketIo::builder()
+        .with_state(ctx.clone())
+        .transports([TransportType::Polling, TransportType::Websocket])
+        .ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        .max_payload(10_000_000)
+}
+
+/// Nightscout's namespaces; each adapter's initialisation result, to await or drop.
+fn namespaces<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> [A::InitRes; 3] {
+    [
+        io.ns("/", connected.with(root::register::<A>)),
+        io.ns("/alarm", connected.with(alarm::register::<A>)),
+        io.ns("/storage", connected.with(storage::register::<A>)),
+    ]
+}
+
+/// Starts the broadcaster, the stale-data alarm check and the watcher count.
+fn spawn_tasks<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, feed: ChangeFeed, signals: Signals) {
+    tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, signals.loaded, signals.applied));
+    tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
+    tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
+}
+
 /// Loads the first snapshot, then for each batch of confirmed writes refreshes the changed
-/// collections and emits the delta `dataUpdate` and the `/storage` events.
-async fn broadcast(
-    io: SocketIo,
+/// collections and emits the delta `dataUpdate` and the `/storage` events. Every instance runs
+/// its own, fed by the change feed, and emits to its own sockets only (`local()`): a write made
+/// anywhere reaches each dashboard once, from the instance whose snapshot that dashboard got.
+async fn broadcast<A: Adapter>(
+    io: SocketIo<A>,
     ctx: Ctx,
     mut feed: ChangeFeed,
     loaded: watch::Sender<bool>,
@@ -142,7 +163,7 @@ async fn broadcast(
             let _guard = ctx.publish.lock().await;
             engine.publish(next);
             if let Some(delta) = &update.delta
-                && let Err(e) = io.to(DATA_RECEIVERS).emit("dataUpdate", delta).await
+                && let Err(e) = io.local().to(DATA_RECEIVERS).emit("dataUpdate", delta).await
             {
                 tracing::debug!("realtime: dataUpdate broadcast: {e}");
             }
@@ -175,12 +196,22 @@ impl Ctx {
     }
 }
 
-/// Emits the watcher count (`clients`) after connects and disconnects, at most 4 times a second.
-async fn count_watchers(io: SocketIo, changed: Arc<Notify>) {
+/// Emits the watcher count (`clients`) after connects and disconnects, at most 4 times a second:
+/// the sockets of every instance (through the adapter), sent to every instance's sockets. When the
+/// adapter cannot answer (Redis down), this instance's count to its own sockets.
+async fn count_watchers<A: Adapter>(io: SocketIo<A>, changed: Arc<Notify>) {
     loop {
         changed.notified().await;
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let n = io.of("/").map(|ns| ns.sockets().len()).unwrap_or(0);
-        let _ = io.emit("clients", &n).await;
+        let Some(root) = io.of("/") else { continue };
+        match root.clone().fetch_sockets().await {
+            Ok(all) => {
+                let _ = io.emit("clients", &all.len()).await;
+            }
+            Err(e) => {
+                tracing::debug!("realtime: watcher count across instances failed: {e}");
+                let _ = io.local().emit("clients", &root.sockets().len()).await;
+            }
+        }
     }
 }

@@ -98,7 +98,7 @@ pub async fn serve_listeners(
         None => None,
     };
     let stop = CancellationToken::new();
-    let io = state.realtime.io.clone();
+    let realtime = state.realtime.clone();
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(tls) = &tls {
@@ -113,7 +113,7 @@ pub async fn serve_listeners(
         shutdown.await;
         // socket.io first, while its connections are still open, so every client (polling ones
         // too) gets a server disconnect and reconnects; then the listeners stop and drain.
-        if tokio::time::timeout(shutdown::GRACE, io.close()).await.is_err() {
+        if tokio::time::timeout(shutdown::GRACE, realtime.close()).await.is_err() {
             tracing::warn!("socket.io sessions did not all close within the grace period");
         }
         stop.cancel();

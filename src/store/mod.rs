@@ -12,11 +12,13 @@ use crate::domain::filter::{Filter, Query};
 mod mongo;
 mod mongo_bson;
 mod mongo_filter;
+mod mongo_shared;
 mod notify;
 mod sqlite;
 mod sqlite_sql;
 
 pub use mongo::MongoStore;
+pub(crate) use mongo_shared::shared_database;
 pub use notify::{Change, ChangeFeed, NotifyingStore};
 pub use sqlite::SqliteStore;
 
@@ -88,6 +90,11 @@ pub trait Store: Send + Sync + 'static {
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// Takes or renews the lease `name` for `holder` for `ttl_ms`; true when `holder` has it.
+    /// Several instances share one MongoDB; an SQLite file has one server, which always holds it.
+    async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
+        Ok(true)
+    }
 }
 
 /// Where the data lives: a MongoDB database (with Nightscout's collection names), or the

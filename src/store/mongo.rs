@@ -106,7 +106,7 @@ async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) 
     true
 }
 
-fn map_err(e: mongodb::error::Error) -> StoreError {
+pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
     use mongodb::error::ErrorKind as K;
     if e.contains_label("RetryableWriteError") {
         return StoreError::Unavailable(e.to_string());
@@ -291,5 +291,9 @@ impl Store for MongoStore {
             _ => 0,
         };
         Ok(DbStats { data_size: num("dataSize"), index_size: num("indexSize") })
+    }
+
+    async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        super::mongo_shared::lease(&self.db, name, holder, ttl_ms).await.map_err(map_err)
     }
 }

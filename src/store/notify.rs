@@ -93,4 +93,8 @@ impl Store for NotifyingStore {
     async fn stats(&self) -> StoreResult<DbStats> {
         self.inner.stats().await
     }
+
+    async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        self.inner.lease(name, holder, ttl_ms).await
+    }
 }
