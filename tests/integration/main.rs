@@ -12,5 +12,6 @@ mod devicestatus;
 mod entries;
 mod pebble_properties;
 mod profile_food;
+mod scaleout_shared;
 mod times_slice;
 mod treatments;
