@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) realtime: Realtime,
     /// What the instances share: leases (`Leadership`), delays, snoozes.
     pub(crate) shared: Shared,
+    /// The vendor-cloud bridges and their health; they run while `server::serve_listeners` does.
+    pub(crate) bridges: crate::bridges::Bridges,
 }
 
 impl AppState {
@@ -34,7 +36,8 @@ impl AppState {
         let store: Arc<dyn Store> = Arc::new(store);
         let writer = Writer::new(store.clone(), &config);
         let realtime = Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), feed);
-        AppState { config, store, auth, writer, realtime, shared: Shared::default() }
+        let bridges = crate::bridges::Bridges::new(&config);
+        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -52,7 +55,8 @@ impl AppState {
         let realtime =
             Realtime::connect(config.clone(), store.clone(), writer.clone(), auth.clone(), feed, shared.clone())
                 .await?;
-        Ok(AppState { config, store, auth, writer, realtime, shared })
+        let bridges = crate::bridges::Bridges::new(&config);
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges })
     }
 }
 

@@ -7,6 +7,8 @@ pub(crate) mod api;
 pub mod app;
 /// Credentials, roles and Shiro-style permissions.
 pub(crate) mod auth;
+/// Readings pulled from the vendors' clouds (Dexcom Share, LibreLinkUp, CareLink).
+pub(crate) mod bridges;
 /// Configuration read once from Nightscout's environment variable names.
 pub mod config;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.

@@ -1,6 +1,7 @@
 /** The dashboard: wires settings, REST first paint, the socket, the chart, alarms and controls. */
 import './style.css';
 import { AlarmBanner } from './alarm-banner';
+import { watchBridges } from './bridge-banner';
 import { Unauthorized, fetchRecentSgvs, fetchSgvsSince, fetchTreatmentsSince, getJson } from './api';
 import { socketPath } from './base';
 import { GlucoseChart } from './chart';
@@ -379,4 +380,5 @@ renderUnitsToggle();
 renderConnection(connState);
 renderSignIn();
 wireControls();
+watchBridges(() => credential);
 void firstPaint();

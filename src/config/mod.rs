@@ -108,6 +108,8 @@ pub struct Config {
     pub scale: crate::config::scale::Scale,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
+    pub(crate) bridges: crate::bridges::config::Bridges,
 }
 
 /// Variables whose raw value is passed through to `status.json` settings.
@@ -263,7 +265,8 @@ impl Config {
             };
             collections.insert(c, var.unwrap_or_else(|| c.default_name().to_owned()));
         }
-        let enable = env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+        let mut enable: Vec<String> =
+            env.get("ENABLE").unwrap_or_default().split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
         let time_format = match env.get("TIME_FORMAT").as_deref() {
             Some("24") => 24,
             _ => 12,
@@ -285,6 +288,7 @@ impl Config {
             })?,
         };
         let scale = scale::Scale::from_env(&env, mongo_uri.is_some())?;
+        let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -325,6 +329,7 @@ impl Config {
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             scale,
             raw,
+            bridges,
         })
     }
 

@@ -99,8 +99,12 @@ pub async fn serve_listeners(
     };
     let stop = CancellationToken::new();
     let realtime = state.realtime.clone();
+    // The vendor-cloud bridges poll until shutdown; one instance polls each vendor (a lease).
+    let bridges =
+        state.bridges.clone().run(state.store.clone(), state.writer.clone(), state.leadership(), stop.clone());
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(bridges);
     if let Some(tls) = &tls {
         tasks.spawn(tls.clone().watch(stop.clone().cancelled_owned()));
     }

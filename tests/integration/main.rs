@@ -4,6 +4,8 @@
 
 #[macro_use]
 mod common;
+mod bridge_fakes;
+mod bridges;
 mod deploy_base_path;
 mod deploy_redirect;
 mod deploy_shutdown;

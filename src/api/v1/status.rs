@@ -38,11 +38,20 @@ async fn status(
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", status_json(&state.config, state.store.backend())),
+            format!("this.serverSettings = {} ;", with_bridges(&state)),
         )
             .into_response(),
-        _ => Json(status_json(&state.config, state.store.backend())).into_response(),
+        _ => Json(with_bridges(&state)).into_response(),
     })
+}
+
+/// `status_json` plus, when any vendor-cloud bridge is configured, their health (`bridges`).
+fn with_bridges(state: &AppState) -> Value {
+    let mut v = status_json(&state.config, state.store.backend());
+    if state.bridges.any() {
+        v["bridges"] = state.bridges.status(crate::domain::time::now_ms());
+    }
+    v
 }
 
 /// Always 200; the answer is nested under `message`.
