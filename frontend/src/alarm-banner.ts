@@ -1,4 +1,5 @@
 /** The alarm banner: shows `alarm`/`urgent_alarm`, hides on `clear_alarm`, snoozes through `ack`. */
+import { t } from './i18n';
 import type { AlarmEvent } from './realtime';
 import type { AlarmSound } from './sound';
 
@@ -45,7 +46,7 @@ export class AlarmBanner {
     this.el.hidden = false;
     this.el.classList.toggle('urgent', a.level >= 2);
     this.el.classList.toggle('warning', a.level < 2);
-    this.title.textContent = a.title || (a.level >= 2 ? 'Urgent alarm' : 'Warning');
+    this.title.textContent = a.title || (a.level >= 2 ? t('Urgent alarm') : t('Warning'));
     this.message.textContent = a.message;
     this.deps.sound.play(a.level >= 2 ? 'urgent' : 'warning');
     this.refreshSoundHint();
@@ -54,7 +55,7 @@ export class AlarmBanner {
       ...this.deps.snoozeMins(a.level).map((m) => {
         const b = document.createElement('button');
         b.type = 'button';
-        b.textContent = `Snooze ${m} min`;
+        b.textContent = t('Snooze %1 min', m);
         b.addEventListener('click', () => this.snooze(m));
         return b;
       }),
@@ -79,8 +80,8 @@ export class AlarmBanner {
     this.snoozed.set(a.group, { level: a.level, until: this.deps.now() + mins * 60_000 });
     this.clear();
     this.note.textContent = this.deps.sharedSnooze()
-      ? `Snoozed for ${mins} minutes on every dashboard.`
-      : `Snoozed for ${mins} minutes on this device only: sign in with the API secret to snooze for everyone.`;
+      ? t('Snoozed for %1 minutes on every dashboard.', mins)
+      : t('Snoozed for %1 minutes on this device only: sign in with the API secret to snooze for everyone.', mins);
     this.note.hidden = false;
     window.setTimeout(() => (this.note.hidden = true), 15_000);
   }

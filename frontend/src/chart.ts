@@ -1,19 +1,21 @@
 /**
  * Glucose over time with uPlot (canvas, built for fast time series): readings as dots coloured
- * by range, the target band, high/low lines, carbs and insulin markers. New data goes through
- * `setData` on the same canvas, so a live reading appends without a redraw flash.
+ * by range, the target band, high/low lines; under them the basal lane, after the last reading the
+ * loop's predictions and the AR2 cone, and clustered treatment markers (tap for details; see
+ * `chart-overlays.ts`). New data goes through `setData` on the same canvas, so a live reading
+ * appends without a redraw flash.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { BasalStep } from './basal';
+import { LANE_TOP_MGDL, type PlacedMarker, css, drawBasal, drawCone, drawCurves, drawMarkers } from './chart-overlays';
 import type { Sgv, Treatment } from './data';
+import type { ConePoint, Curve } from './forecast';
+import { type Marker, markersFor } from './markers';
 import { type RangeClass, type Thresholds, rangeClass } from './stats';
 import { type Units, scale } from './units';
 
 const CLASSES: RangeClass[] = ['urgent-low', 'low', 'in-range', 'high', 'urgent-high'];
-
-function css(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
-}
 
 export interface ChartInput {
   sgvs: readonly Sgv[];
@@ -22,16 +24,43 @@ export interface ChartInput {
   thresholds: Thresholds;
   hours: number;
   now: number;
+  basal: readonly BasalStep[];
+  curves: readonly Curve[];
+  cone: readonly ConePoint[];
 }
+
+/** Markers closer than this many CSS pixels share one marker. */
+const MARKER_GAP_PX = 64;
 
 export class GlucoseChart {
   private plot: uPlot | null = null;
   private input: ChartInput | null = null;
   private readonly resize: ResizeObserver;
+  private placed: PlacedMarker[] = [];
 
-  constructor(private readonly el: HTMLElement) {
+  /** `onMarker` gets the tapped marker (null for a tap elsewhere). */
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly onMarker: (m: Marker | null) => void = () => {},
+  ) {
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(el);
+    el.addEventListener('click', (e) => this.tap(e));
+  }
+
+  private tap(e: MouseEvent): void {
+    const over = this.plot?.over;
+    if (!over) return;
+    const r = over.getBoundingClientRect();
+    const x = e.clientX - r.left;
+    const y = e.clientY - r.top;
+    let best: PlacedMarker | null = null;
+    let dist = 28;
+    for (const p of this.placed) {
+      const d = Math.hypot(p.x - x, p.y - y);
+      if (d < dist) [best, dist] = [p, d];
+    }
+    this.onMarker(best?.marker ?? null);
   }
 
   update(input: ChartInput): void {
@@ -48,7 +77,8 @@ export class GlucoseChart {
 
   private size(): { width: number; height: number } {
     const width = Math.max(200, this.el.clientWidth);
-    const height = Math.max(180, Math.min(420, Math.round(width * 0.55)));
+    // A phone gets a taller chart: the basal lane and the predictions need the room.
+    const height = Math.max(180, Math.min(420, Math.round(width * (width < 500 ? 0.8 : 0.5))));
     return { width, height };
   }
 
@@ -73,15 +103,20 @@ export class GlucoseChart {
 
   private xRange(): { min: number; max: number } {
     const inp = this.input as ChartInput;
-    const max = inp.now / 1000 + 300;
-    return { min: max - inp.hours * 3600 - 300, max };
+    // Room after now for the loop's predictions (up to 2 h on the long views) or the 65-minute AR2 cone.
+    const ahead = inp.curves.length ? (inp.hours <= 6 ? 3600 : 7200) : inp.cone.length ? 4200 : 300;
+    const max = inp.now / 1000 + ahead;
+    return { min: inp.now / 1000 - inp.hours * 3600, max };
   }
 
   private yRange(): [number, number] {
     const inp = this.input as ChartInput;
     let hi = Math.max(inp.thresholds.bgHigh + 20, 300);
     for (const s of inp.sgvs) if (s.mgdl > hi) hi = s.mgdl;
-    return [scale(39, inp.units), scale(Math.min(hi + 10, 420), inp.units)];
+    const top = Math.min(hi + 10, 420);
+    // With a basal lane, the bottom fifth of the plot lies below 39 mg/dL and holds it.
+    const bottom = inp.basal.length ? LANE_TOP_MGDL - (top - LANE_TOP_MGDL) / 4.5 : LANE_TOP_MGDL;
+    return [scale(bottom, inp.units), scale(top, inp.units)];
   }
 
   private apply(): void {
@@ -116,8 +151,15 @@ export class GlucoseChart {
         y: { range: () => this.yRange() },
       },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values: h24 ? '{HH}:{mm}' : undefined },
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 44 },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 80, values: h24 ? '{HH}:{mm}' : undefined },
+        {
+          stroke: axis,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid },
+          size: 44,
+          // No glucose ticks in the basal lane.
+          filter: (_u: uPlot, splits: number[]) => splits.map((v) => (v >= scale(LANE_TOP_MGDL, inp.units) ? v : null)),
+        },
       ],
       series: [
         {},
@@ -130,7 +172,7 @@ export class GlucoseChart {
       ],
       hooks: {
         drawClear: [(u: uPlot) => this.drawBand(u)],
-        draw: [(u: uPlot) => this.drawTreatments(u)],
+        draw: [(u: uPlot) => this.drawOverlays(u)],
       },
     };
     this.plot = new uPlot(opts, this.data(), this.el);
@@ -163,38 +205,20 @@ export class GlucoseChart {
     ctx.restore();
   }
 
-  private drawTreatments(u: uPlot): void {
+  private drawOverlays(u: uPlot): void {
     const inp = this.input;
-    if (!inp || inp.treatments.length === 0) return;
-    const ctx = u.ctx;
-    const { left, top, width, height } = u.bbox;
-    const dpr = devicePixelRatio;
-    ctx.save();
-    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
-    ctx.textAlign = 'center';
-    for (const t of inp.treatments) {
-      const x = u.valToPos(t.mills / 1000, 'x', true);
-      if (x < left || x > left + width) continue;
-      if (t.carbs) {
-        const y = top + 14 * dpr;
-        ctx.fillStyle = css('--carbs');
-        ctx.beginPath();
-        ctx.arc(x, y, 5 * dpr, 0, Math.PI * 2);
-        ctx.fill();
-        ctx.fillText(`${t.carbs}g`, x, y - 8 * dpr);
-      }
-      if (t.insulin) {
-        const y = top + height - 12 * dpr;
-        ctx.fillStyle = css('--insulin');
-        ctx.beginPath();
-        ctx.moveTo(x, y + 6 * dpr);
-        ctx.lineTo(x - 6 * dpr, y - 5 * dpr);
-        ctx.lineTo(x + 6 * dpr, y - 5 * dpr);
-        ctx.closePath();
-        ctx.fill();
-        ctx.fillText(`${t.insulin}U`, x, y - 9 * dpr);
-      }
-    }
-    ctx.restore();
+    if (!inp) return;
+    drawBasal(u, inp.basal, inp.units);
+    drawCone(u, inp.cone, inp.units);
+    drawCurves(u, inp.curves, inp.units);
+    const msPerPx = ((u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)) * 1000 / Math.max(1, u.bbox.width / devicePixelRatio);
+    this.placed = drawMarkers(u, markersFor(inp.treatments, MARKER_GAP_PX * msPerPx), inp.units);
+    // What was drawn, for the end-to-end tests and for debugging on a real phone.
+    this.el.dataset.drawn = JSON.stringify({
+      basal: inp.basal.length,
+      curves: inp.curves.map((c) => c.name),
+      cone: inp.cone.length,
+      markers: this.placed.map((p) => ({ kind: p.marker.kind, n: p.marker.items.length, total: p.marker.total, x: Math.round(p.x), y: Math.round(p.y) })),
+    });
   }
 }

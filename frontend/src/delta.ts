@@ -56,20 +56,29 @@ export function fillBuckets(readings: readonly Reading[], now: number, count = 4
   return buckets;
 }
 
-/** The delta between the newest bucket and the first earlier bucket with readings. */
-export function calcDelta(readings: readonly Reading[], now: number, units: Units): Delta | null {
+/** The newest bucket's mean and the mean 5 minutes before it (interpolated past a 9-minute gap). */
+export function bgMeans(
+  readings: readonly Reading[],
+  now: number,
+): { mean: number; mills: number; mean5MinsAgo: number; interpolated: boolean } | null {
   const buckets = fillBuckets(readings, now);
   const recent = buckets[0];
   const previous = buckets.slice(1).find((b) => b.mean !== undefined);
   if (!recent || recent.mean === undefined || recent.mills === undefined) return null;
   if (!previous || previous.mean === undefined || previous.mills === undefined) return null;
-  const absolute = recent.mean - previous.mean;
   const elapsedMins = (recent.mills - previous.mills) / MIN;
   const interpolated = elapsedMins > 9;
-  const mean5MinsAgo = interpolated ? recent.mean - (absolute / elapsedMins) * 5 : previous.mean;
-  const mgdl = Math.round(recent.mean - mean5MinsAgo);
-  const scaled =
-    units === 'mmol' ? Math.round((mgdlToMmol(recent.mean) - mgdlToMmol(mean5MinsAgo)) * 10) / 10 : mgdl;
+  const mean5MinsAgo = interpolated ? recent.mean - ((recent.mean - previous.mean) / elapsedMins) * 5 : previous.mean;
+  return { mean: recent.mean, mills: recent.mills, mean5MinsAgo, interpolated };
+}
+
+/** The delta between the newest bucket and the first earlier bucket with readings. */
+export function calcDelta(readings: readonly Reading[], now: number, units: Units): Delta | null {
+  const m = bgMeans(readings, now);
+  if (!m) return null;
+  const { mean, mean5MinsAgo, interpolated } = m;
+  const mgdl = Math.round(mean - mean5MinsAgo);
+  const scaled = units === 'mmol' ? Math.round((mgdlToMmol(mean) - mgdlToMmol(mean5MinsAgo)) * 10) / 10 : mgdl;
   const text = units === 'mmol' ? scaled.toFixed(1) : String(scaled);
   const display = (scaled >= 0 && !text.startsWith('-') ? '+' : '') + text + (interpolated ? '*' : '');
   return { mgdl, scaled, interpolated, display };

@@ -1,22 +1,25 @@
-/** The dashboard: wires settings, REST first paint, the socket, the chart, alarms and controls. */
+/**
+ * The dashboard: wires settings, language, REST first paint, the socket, the chart, the looper
+ * pills, the careportal, alarms and controls. Rendering lives in `now-view.ts` and `looper-view.ts`.
+ */
 import './style.css';
 import { AlarmBanner } from './alarm-banner';
 import { watchBridges } from './bridge-banner';
 import { Unauthorized, fetchRecentSgvs, fetchSgvsSince, fetchTreatmentsSince, getJson } from './api';
 import { socketPath } from './base';
+import { Careportal } from './careportal';
 import { GlucoseChart } from './chart';
 import { type Credential, credentialFrom, loadCredential, saveCredential } from './credentials';
 import { type DataState, applyDataUpdate, emptyData } from './data';
-import { calcDelta } from './delta';
-import { directionOf } from './direction';
-import { errorCode, errorMeaning, isCgmError } from './errorcodes';
+import { chooseLanguage, currentLanguage, setLanguage, t, translateAlarmMessage, translatePage } from './i18n';
+import { LooperView, looperChartParts, recentAnnouncement, showAnnouncement, showMarkerDetail } from './looper-view';
+import { renderNow as drawNow, renderStats as drawStats } from './now-view';
 import { type ConnectionState, Realtime } from './realtime';
 import { DEFAULT_SETTINGS, type Settings, settingsFromStatus } from './settings';
 import { AlarmSound } from './sound';
+import { wireSoundPrompts } from './sound-prompt';
 import { ScreenWakeLock } from './wake-lock';
-import { computeStats, rangeClass } from './stats';
-import { minutesAgo, staleness, timeAgoText } from './timeago';
-import { type Units, formatBg, unitsLabel } from './units';
+import { type Units, unitsLabel } from './units';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const store = (() => {
@@ -43,11 +46,18 @@ let credential: Credential | null = loadCredential(store);
 let realtime: Realtime | null = null;
 let historyLoaded = false;
 let credentialRejected = false;
-let lastAnnounced = 0;
 let connState: ConnectionState = { kind: 'connecting' };
 
 const sound = new AlarmSound();
-const chart = new GlucoseChart($('chart'));
+const timeOf = (ms: number): string =>
+  new Date(ms).toLocaleTimeString(currentLanguage().replace('_', '-'), { hour: '2-digit', minute: '2-digit', hour12: settings.timeFormat === 12 });
+const chart = new GlucoseChart($('chart'), (m) => showMarkerDetail($('chart-detail'), m, units, timeOf));
+const looper = new LooperView($('looper-pills'), () => credential);
+const careportal = new Careportal($<HTMLButtonElement>('careportal-open'), $('cp-pending'), {
+  credential: () => credential,
+  units: () => units,
+  storage: store,
+});
 const banner = new AlarmBanner($('alarm'), {
   sound,
   snoozeMins: (level) => (level >= 2 ? settings.alarmUrgentMins : settings.alarmWarnMins),
@@ -59,65 +69,20 @@ const banner = new AlarmBanner($('alarm'), {
 // ---- rendering ----
 
 function renderNow(): void {
-  const now = Date.now();
-  const section = $('now');
-  const last = data.sgvs[data.sgvs.length - 1];
-  const classes = ['now'];
-  if (!last) {
-    section.className = 'now';
-    return;
-  }
-  const bgEl = $('bg');
-  const arrowEl = $('arrow');
-  const dir = directionOf(last.direction, last.mgdl);
-  if (isCgmError(last.mgdl)) {
-    bgEl.textContent = errorCode(last.mgdl);
-    bgEl.title = `CGM error: ${errorMeaning(last.mgdl)}`;
-    classes.push('cgm-error');
-  } else {
-    bgEl.textContent = formatBg(last.mgdl, units);
-    bgEl.title = unitsLabel(units);
-    classes.push(rangeClass(last.mgdl, settings.thresholds));
-  }
-  arrowEl.textContent = dir.arrow;
-  arrowEl.setAttribute('aria-label', dir.label);
-  const delta = isCgmError(last.mgdl) ? null : calcDelta(data.sgvs, now, units);
-  $('delta').textContent = delta ? `${delta.display} ${unitsLabel(units)}` : `– ${unitsLabel(units)}`;
-  $('delta').title = delta?.interpolated ? 'interpolated: the previous reading is more than 9 minutes old' : '';
-  $('ago').textContent = timeAgoText(last.mills, now);
-  const st = staleness(last.mills, now, settings.timeago);
-  if (st !== 'fresh') classes.push(`stale-${st}`);
-  const stale = $('stale');
-  stale.hidden = st === 'fresh';
-  stale.textContent =
-    st === 'urgent'
-      ? `No data for ${minutesAgo(last.mills, now)} minutes: check the sensor and uploader`
-      : `Data is ${minutesAgo(last.mills, now)} minutes old`;
-  section.className = classes.join(' ');
-  const value = isCgmError(last.mgdl) ? `CGM error ${errorMeaning(last.mgdl)}` : `${bgEl.textContent} ${unitsLabel(units)}`;
-  document.title = `${bgEl.textContent} ${dir.arrow} ${delta?.display ?? ''} · ${settings.title}`;
-  if (last.mills !== lastAnnounced) {
-    lastAnnounced = last.mills;
-    $('announce').textContent = `${value}, ${dir.label}${delta ? `, change ${delta.display}` : ''}, ${timeAgoText(last.mills, now)}`;
-  }
+  drawNow(data, settings, units);
 }
 
 function renderStats(): void {
-  const from = Date.now() - hours * 3600_000;
-  const s = computeStats(
-    data.sgvs.filter((x) => x.mills >= from).map((x) => x.mgdl),
-    settings.thresholds,
-  );
-  const pct = (x: number): string => `${Math.round(x)}%`;
-  $('stat-tir').textContent = s ? pct(s.inRange) : '–';
-  $('stat-out').textContent = s ? `${pct(s.below)} / ${pct(s.above)}` : '–';
-  $('stat-mean').textContent = s ? `${formatBg(s.mean, units)} ${unitsLabel(units)}` : '–';
-  $('stat-gmi').textContent = s ? `${s.gmi.toFixed(1)}%` : '–';
-  $('stat-cv').textContent = s ? `${Math.round(s.cv)}%` : '–';
+  drawStats(data, settings, units, hours);
 }
 
 function renderChart(): void {
-  chart.update({ sgvs: data.sgvs, treatments: data.treatments, units, thresholds: settings.thresholds, hours, now: Date.now() });
+  const now = Date.now();
+  const parts = looperChartParts(data, hours, now);
+  chart.update({ sgvs: data.sgvs, treatments: data.treatments, units, thresholds: settings.thresholds, hours, now, ...parts });
+  $('legend-basal').hidden = parts.basal.length === 0;
+  $('legend-pred').hidden = parts.curves.length === 0;
+  $('legend-cone').hidden = parts.cone.length === 0;
 }
 
 function renderAll(): void {
@@ -132,19 +97,19 @@ function renderConnection(s: ConnectionState): void {
   el.className = `pill conn ${s.kind}`;
   el.textContent =
     s.kind === 'live'
-      ? `live · ${s.transport}`
+      ? t('live · %1', s.transport)
       : s.kind === 'connecting'
-        ? 'connecting…'
+        ? t('connecting…')
         : s.kind === 'offline'
-          ? 'not live · reconnecting'
-          : 'sign-in needed';
+          ? t('not live · reconnecting')
+          : t('sign-in needed');
   el.dataset.transport = s.kind === 'live' ? s.transport : '';
 }
 
 function renderUnitsToggle(): void {
   const b = $('units-toggle');
   b.textContent = unitsLabel(units);
-  b.setAttribute('aria-label', `Units: ${unitsLabel(units)}. Switch to ${unitsLabel(units === 'mmol' ? 'mg/dl' : 'mmol')}`);
+  b.setAttribute('aria-label', t('Units: %1. Switch to %2', unitsLabel(units), unitsLabel(units === 'mmol' ? 'mg/dl' : 'mmol')));
 }
 
 // ---- data ----
@@ -152,6 +117,8 @@ function renderUnitsToggle(): void {
 function ingest(payload: unknown): void {
   data = applyDataUpdate(data, payload, Date.now());
   renderAll();
+  looper.refresh();
+  showAnnouncement($('announcement'), recentAnnouncement(data.treatments, Date.now()));
 }
 
 async function loadHistoryByRest(): Promise<void> {
@@ -177,6 +144,8 @@ async function firstPaint(): Promise<void> {
   try {
     const [status, sgvs] = await Promise.all([getJson('api/v1/status.json', credential), fetchRecentSgvs(credential, 12)]);
     settings = settingsFromStatus(status);
+    const lang = chooseLanguage(pref('lang'), settings.language, navigator.languages ?? [navigator.language]);
+    if (lang !== currentLanguage() && (await setLanguage(lang))) retranslate();
     const chosen = pref('units');
     units = chosen === 'mmol' || chosen === 'mg/dl' ? chosen : settings.units;
     $('site-title').textContent = settings.title;
@@ -224,8 +193,13 @@ function startRealtime(): void {
     },
     onAlarm: (kind, a) => {
       if (kind === 'clear_alarm' || a.clear) banner.clear();
-      else banner.show(a);
+      else banner.show({ ...a, title: t(a.title), message: translateAlarmMessage(a.message) });
     },
+    onPermissions: (p) => {
+      careportal.setAllowed(p.writeTreatment);
+      if (p.writeTreatment) void careportal.retryPending();
+    },
+    onAnnouncement: (a) => showAnnouncement($('announcement'), a),
   });
   realtime.start();
 }
@@ -235,17 +209,17 @@ function startRealtime(): void {
 /** Opens the sign-in dialog: `required` when the server shows nothing without a credential. */
 function askForCredential(wrong: boolean, required = true): void {
   const dlg = $<HTMLDialogElement>('auth');
-  $('auth-error').textContent = wrong ? 'That secret or token was not accepted.' : '';
+  $('auth-error').textContent = wrong ? t('That secret or token was not accepted.') : '';
   $('auth-why').textContent = required
-    ? 'This site does not show data without an API secret or access token.'
-    : 'Signing in lets a snooze silence the alarm on every dashboard.';
+    ? t('This site does not show data without an API secret or access token.')
+    : t('Signing in lets a snooze silence the alarm on every dashboard.');
   if (required) renderConnection({ kind: 'denied', wrongCredential: wrong });
   if (!dlg.open) dlg.showModal();
   $('auth-input').focus();
 }
 
 function renderSignIn(): void {
-  $('signin').textContent = credential ? 'Sign out' : 'Sign in';
+  $('signin').textContent = credential ? t('Sign out') : t('Sign in');
 }
 
 async function submitCredential(ev: Event): Promise<void> {
@@ -253,7 +227,7 @@ async function submitCredential(ev: Event): Promise<void> {
   const input = $<HTMLInputElement>('auth-input');
   const c = credentialFrom(input.value);
   if (!c) return;
-  $('auth-error').textContent = 'Checking…';
+  $('auth-error').textContent = t('Checking…');
   $<HTMLButtonElement>('auth-submit').disabled = true;
   try {
     await fetchRecentSgvs(c, 1);
@@ -267,10 +241,23 @@ async function submitCredential(ev: Event): Promise<void> {
     void firstPaint();
   } catch (e) {
     $('auth-error').textContent =
-      e instanceof Unauthorized ? 'That secret or token was not accepted.' : 'Cannot reach the server. Try again.';
+      e instanceof Unauthorized ? t('That secret or token was not accepted.') : t('Cannot reach the server. Try again.');
   } finally {
     $<HTMLButtonElement>('auth-submit').disabled = false;
   }
+}
+
+// ---- language ----
+
+function retranslate(): void {
+  translatePage();
+  renderSignIn();
+  renderUnitsToggle();
+  renderConnection(connState);
+  setTheme(document.documentElement.dataset.theme ?? 'dark');
+  setHours(hours, false);
+  looper.render();
+  renderAll();
 }
 
 // ---- controls ----
@@ -278,8 +265,8 @@ async function submitCredential(ev: Event): Promise<void> {
 function setTheme(theme: string): void {
   document.documentElement.dataset.theme = theme;
   const b = $('theme-toggle');
-  b.textContent = theme === 'dark' ? 'Light' : 'Dark';
-  b.setAttribute('aria-label', theme === 'dark' ? 'Use light theme' : 'Use dark theme');
+  b.textContent = theme === 'dark' ? t('Light') : t('Dark');
+  b.setAttribute('aria-label', theme === 'dark' ? t('Use light theme') : t('Use dark theme'));
   document.querySelector('meta[name="theme-color"]')?.setAttribute('content', theme === 'dark' ? '#0b0f14' : '#f7f9fb');
   chart.restyle();
 }
@@ -290,8 +277,8 @@ function setHours(h: number, remember = true): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
     b.setAttribute('aria-pressed', String(Number(b.dataset.hours) === h));
   }
-  $('range-label').textContent = `${h} hours`;
-  $('chart').setAttribute('aria-label', `Glucose chart of the last ${h} hours; the figures below summarise it`);
+  $('range-label').textContent = t('%1 hours', h);
+  $('chart').setAttribute('aria-label', t('Glucose chart of the last %1 hours; the figures below summarise it', h));
   renderChart();
   renderStats();
 }
@@ -329,33 +316,7 @@ function wireControls(): void {
   }
   $('auth-form').addEventListener('submit', (e) => void submitCredential(e));
   $('auth-cancel').addEventListener('click', () => $<HTMLDialogElement>('auth').close());
-  // Audio may start only in a user gesture. The sound prompts disappear only once the tap is
-  // over: hiding them mid-tap would move the snooze buttons out from under the finger.
-  let pointerDown = false;
-  const refreshSound = (): void => {
-    if (pointerDown) return;
-    banner.refreshSoundHint();
-    $('sound-enable').hidden = sound.unlocked;
-  };
-  const tapOver = (): void => {
-    window.setTimeout(() => {
-      pointerDown = false;
-      refreshSound();
-    }, 0);
-  };
-  window.addEventListener('pointerdown', () => {
-    pointerDown = true;
-    sound.unlock();
-  }, { passive: true });
-  window.addEventListener('pointerup', tapOver, { passive: true });
-  window.addEventListener('pointercancel', tapOver, { passive: true });
-  window.addEventListener('keydown', () => sound.unlock());
-  window.addEventListener('keyup', refreshSound);
-  sound.onUnlocked = refreshSound;
-  $('sound-enable').addEventListener('click', () => {
-    sound.unlock();
-    sound.chime();
-  });
+  wireSoundPrompts(sound, banner, $('sound-enable'));
   // Keep "n min ago", staleness and the chart's time axis moving.
   window.setInterval(() => {
     renderNow();

@@ -25,6 +25,10 @@ export interface RealtimeHandlers {
   onState(s: ConnectionState): void;
   onData(payload: unknown): void;
   onAlarm(kind: 'alarm' | 'urgent_alarm' | 'clear_alarm', a: AlarmEvent): void;
+  /** What the `authorize` answer allows (`write_treatment`: the careportal may save). */
+  onPermissions?(p: { read: boolean; write: boolean; writeTreatment: boolean }): void;
+  /** An `announcement` (a treatment with `eventType: 'Announcement'`, spec followers.md). */
+  onAnnouncement?(a: AlarmEvent): void;
 }
 
 function toAlarm(raw: unknown): AlarmEvent {
@@ -102,6 +106,7 @@ export class Realtime {
       const a = (ack ?? {}) as Record<string, unknown>;
       if (a.read === false) this.h.onState({ kind: 'denied', wrongCredential: false });
       else this.live();
+      this.h.onPermissions?.({ read: a.read !== false, write: a.write === true, writeTreatment: a.write_treatment === true });
     });
   }
 
@@ -144,6 +149,7 @@ export class Realtime {
       for (const kind of ['alarm', 'urgent_alarm', 'clear_alarm'] as const) {
         s.on(kind, (raw: unknown) => this.h.onAlarm(kind, toAlarm(raw)));
       }
+      s.on('announcement', (raw: unknown) => this.h.onAnnouncement?.(toAlarm(raw)));
     }
   }
 }

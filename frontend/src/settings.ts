@@ -12,6 +12,8 @@ export interface Settings {
   alarmWarnMins: number[];
   focusHours: number;
   timeFormat: 12 | 24;
+  /** The server's `LANGUAGE` (a Nightscout language code). */
+  language: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -23,6 +25,7 @@ export const DEFAULT_SETTINGS: Settings = {
   alarmWarnMins: [30, 60, 90, 120],
   focusHours: 3,
   timeFormat: 12,
+  language: 'en',
 };
 
 function n(x: unknown, d: number): number {
@@ -57,5 +60,6 @@ export function settingsFromStatus(status: unknown): Settings {
     alarmWarnMins: mins(s.alarmWarnMins, d.alarmWarnMins),
     focusHours: n(s.focusHours, d.focusHours),
     timeFormat: String(s.timeFormat) === '24' ? 24 : 12,
+    language: typeof s.language === 'string' && s.language ? s.language : d.language,
   };
 }

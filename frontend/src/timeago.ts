@@ -1,4 +1,6 @@
 /** "n min ago" and the stale-data state (ALARM_TIMEAGO_WARN_MINS / _URGENT_MINS). */
+import { t } from './i18n';
+
 export type Staleness = 'fresh' | 'warn' | 'urgent';
 
 export interface TimeAgoSettings {
@@ -14,11 +16,11 @@ export function minutesAgo(mills: number, now: number): number {
 
 export function timeAgoText(mills: number, now: number): string {
   const m = minutesAgo(mills, now);
-  if (m < 1) return 'just now';
-  if (m < 60) return `${m} min ago`;
+  if (m < 1) return t('just now');
+  if (m < 60) return t('%1 min ago', m);
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.floor(h / 24)} days ago`;
+  if (h < 48) return t('%1 h ago', h);
+  return t('%1 days ago', Math.floor(h / 24));
 }
 
 export function staleness(mills: number, now: number, s: TimeAgoSettings): Staleness {

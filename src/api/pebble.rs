@@ -9,8 +9,10 @@ use serde_json::{Value, json};
 use super::{query_string, snapshot};
 use crate::api::permit::{Allowed, PebbleRead};
 use crate::app::AppState;
+use crate::config::public as status;
 use crate::domain::filter::Val;
 use crate::domain::glucose::{self, Reading};
+use crate::domain::plugins;
 use crate::domain::properties::uploader_battery;
 use crate::domain::query::parse_int_js;
 use crate::domain::units::Units;
@@ -54,8 +56,37 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
         if let Some(b) = battery.filter(|b| *b > 0.0) {
             first["battery"] = Value::String(glucose::js_str(b));
         }
+        add_plugins(&state, &snap, first).await?;
     }
     Ok(Json(json!({"status": [{"now": snap.now}], "bgs": bgs, "cals": []})).into_response())
+}
+
+/// `addIOB`/`addCOB` (`lib/server/pebble.js`): with `iob` enabled, `iob` (the display string,
+/// else 0) and the bolus wizard's `bwp`/`bwpo`; with `cob` enabled, `cob` (a number, else 0).
+async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Value) -> ApiResult<()> {
+    let enabled = status::enabled_features(&state.config);
+    let (iob_on, cob_on) = (enabled.iter().any(|e| e == "iob"), enabled.iter().any(|e| e == "cob"));
+    if !iob_on && !cob_on {
+        return Ok(());
+    }
+    let data = snapshot::plugin_data(state, snap.now).await?;
+    let inp = plugins::inputs(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_ref(), snap.now);
+    let cx = plugins::Context::from_config(&state.config, &enabled);
+    if iob_on {
+        let iob = plugins::iob::total(&inp, inp.now);
+        first["iob"] = if iob.iob.is_some() { Value::String(iob.display()) } else { json!(0) };
+        let bwp = plugins::bwp::calc(&inp, &cx, &iob);
+        for (from, to) in [("bolusEstimateDisplay", "bwp"), ("outcomeDisplay", "bwpo")] {
+            if let Some(v) = bwp.get(from) {
+                first[to] = v.clone();
+            }
+        }
+    }
+    if cob_on {
+        let cob = plugins::cob::total(&inp);
+        first["cob"] = cob.get("display").cloned().unwrap_or(json!(0));
+    }
+    Ok(())
 }
 
 fn bg(r: &Reading, units: Units) -> Value {

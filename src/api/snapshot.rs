@@ -58,3 +58,39 @@ pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
     let q = Query::new(f).sort("created_at", Dir::Desc).limit(Some(1));
     Ok(state.store.find(Collection::DeviceStatus, &q).await?.pop())
 }
+
+/// The recent documents the plugins compute from (`domain::plugins::inputs` takes them as
+/// slices): the newest sgvs and calibration, the treatments and profile windows the engine
+/// keeps, and 6 hours of devicestatus (the loop plugins' window).
+pub struct PluginData {
+    pub entries: Vec<Doc>,
+    pub treatments: Vec<Doc>,
+    pub devicestatus: Vec<Doc>,
+    pub profile: Option<Doc>,
+}
+
+/// `loop` and `openaps` look back 6 hours.
+const PLUGIN_DEVICESTATUS_MS: i64 = 6 * 3600 * 1000;
+/// A rig and a phone uploading every 5 minutes for 6 hours, with room to spare.
+const PLUGIN_MAX_STATUSES: u64 = 500;
+
+/// Reads `PluginData` from the store.
+pub async fn plugin_data(state: &AppState, now: i64) -> ApiResult<PluginData> {
+    let store = &*state.store;
+    let sgvs = Filter::field("sgv", Cond::Exists(true))
+        .and(Filter::field("mbg", Cond::Exists(false)))
+        .and(Filter::field("date", Cond::Gte(Val::Int(now - READINGS_WINDOW_MS))));
+    let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(MIN_READINGS));
+    let mut entries = store.find(Collection::Entries, &q).await?;
+    let q = Query::new(Filter::eq("type", Val::Str("cal".into()))).sort("date", Dir::Desc).limit(Some(1));
+    entries.extend(store.find(Collection::Entries, &q).await?);
+    let mut snap = crate::engine::snapshot::Snapshot::default();
+    crate::engine::snapshot::load(store, Collection::Treatments, now, &mut snap).await?;
+    crate::engine::snapshot::load(store, Collection::Profile, now, &mut snap).await?;
+    let since = to_iso_utc(now - PLUGIN_DEVICESTATUS_MS).unwrap_or_default();
+    let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
+        .sort("created_at", Dir::Desc)
+        .limit(Some(PLUGIN_MAX_STATUSES));
+    let devicestatus = store.find(Collection::DeviceStatus, &q).await?;
+    Ok(PluginData { entries, treatments: snap.treatments, devicestatus, profile: snap.profile })
+}

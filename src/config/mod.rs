@@ -13,6 +13,8 @@ pub use crate::domain::units::{Thresholds, Units};
 /// Nightscout's MIN_PASSPHRASE_LENGTH.
 pub const MIN_SECRET_LEN: usize = 12;
 
+/// The plugins' `<PLUGIN>_<KEY>` settings with Nightscout's defaults.
+pub mod plugins;
 /// The body of `status.json`: the settings clients see.
 pub mod public;
 
@@ -108,6 +110,8 @@ pub struct Config {
     pub scale: crate::config::scale::Scale,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
+    /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
+    pub plugins: plugins::PluginSettings,
     /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
     pub(crate) bridges: crate::bridges::config::Bridges,
 }
@@ -140,7 +144,11 @@ pub struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Env<'a> {
+        Env { lookup }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         let lower = name.to_ascii_lowercase();
         [format!("CUSTOMCONNSTR_{name}"), format!("CUSTOMCONNSTR_{lower}"), name.to_owned(), lower]
@@ -329,6 +337,7 @@ impl Config {
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             scale,
             raw,
+            plugins: plugins::PluginSettings::from_env(&env),
             bridges,
         })
     }

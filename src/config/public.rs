@@ -23,6 +23,13 @@ const DEFAULT_FEATURES: [&str; 12] = [
     "basal",
 ];
 
+/// `versionNum` (`lib/server/websocket.js`): 10000 major + 100 minor + patch, 150007 for 15.0.7.
+pub fn version_num(v: &str) -> u64 {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let mut next = || parts.next().unwrap_or(0);
+    10_000 * next() + 100 * next() + next()
+}
+
 /// The features enabled: Nightscout's defaults, the alarm plugin, `ENABLE`.
 pub fn enabled_features(c: &Config) -> Vec<String> {
     let mut out: Vec<String> = DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect();
@@ -53,6 +60,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
         "status": "ok",
         "name": "nightscout",
         "version": NIGHTSCOUT_VERSION,
+        "versionNum": version_num(NIGHTSCOUT_VERSION),
         "server": {"name": "ferroscout", "version": env!("CARGO_PKG_VERSION"), "storage": backend},
         "serverTime": to_iso_utc(now),
         "serverTimeEpoch": now,
@@ -101,7 +109,7 @@ pub fn status_json(c: &Config, backend: &str) -> Value {
             "enable": enable,
             "authenticationPromptOnLoad": on("AUTHENTICATION_PROMPT_ON_LOAD", false),
         },
-        "extendedSettings": {"devicestatus": {"advanced": true, "days": 1}},
+        "extendedSettings": c.plugins.extended(&enable),
         "authorized": null,
         "runtimeState": "loaded",
     })

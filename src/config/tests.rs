@@ -105,3 +105,9 @@ fn base_path_is_normalised_and_odd_paths_are_refused() {
     assert!(cfg(&[("BASE_PATH", "/../etc")]).is_err());
     assert!(cfg(&[("BASE_PATH", "/a//b")]).is_err());
 }
+
+#[test]
+fn version_num_is_nightscouts_number_of_the_version() {
+    assert_eq!(public::version_num("15.0.7"), 150_007);
+    assert_eq!(public::version_num("14.2"), 140_200);
+}

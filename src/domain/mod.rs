@@ -67,6 +67,9 @@ pub mod filter;
 pub mod glucose;
 /// JavaScript value rules: `Number()`, truthiness, `Math.round`, number printing.
 pub mod js;
+/// Nightscout's server plugins (iob, cob, basal, pump, loop, openaps, ages, ar2, ...): the
+/// `/api/v2/properties` values and the non-glucose notifications, computed from recent data.
+pub mod plugins;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.

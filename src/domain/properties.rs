@@ -29,7 +29,7 @@ pub fn uploader_battery(doc: &Doc) -> Option<f64> {
 
 /// `analyzeStatus`: the uploader part of one devicestatus with `display`, `level` (icon
 /// bucket) and `notification` (1 warn, 2 urgent).
-fn uploader_status(doc: &Doc) -> Option<(Option<f64>, Value)> {
+fn uploader_status(doc: &Doc, warn: f64, urgent: f64) -> Option<(Option<f64>, Value)> {
     let mut up = doc.get("uploader").and_then(Value::as_object).cloned().unwrap_or_default();
     let battery = uploader_battery(doc).filter(|b| *b != 0.0);
     let voltage = up.get("batteryVoltage").and_then(js_number).filter(|v| *v != 0.0);
@@ -62,9 +62,9 @@ fn uploader_status(doc: &Doc) -> Option<(Option<f64>, Value)> {
         25
     };
     up.insert("level".into(), level.into());
-    if b <= UPBAT_URGENT {
+    if b <= urgent {
         up.insert("notification".into(), 2.into());
-    } else if b <= UPBAT_WARN {
+    } else if b <= warn {
         up.insert("notification".into(), 1.into());
     }
     Some((battery, Value::Object(up)))
@@ -82,6 +82,11 @@ fn status_class(notification: Option<&Value>) -> &'static str {
 /// `upbat`: per uploading device its statuses and the lowest battery of its last 10 minutes,
 /// and the lowest of those. `statuses` are the devicestatus documents of the last 30 minutes.
 pub fn upbat(statuses: &[Doc]) -> Value {
+    upbat_with(statuses, UPBAT_WARN, UPBAT_URGENT)
+}
+
+/// `upbat` with the `UPBAT_WARN` / `UPBAT_URGENT` percentages.
+pub fn upbat_with(statuses: &[Doc], warn: f64, urgent: f64) -> Value {
     struct Device {
         uri: String,
         statuses: Vec<(i64, Option<f64>, Value, Value)>,
@@ -93,7 +98,8 @@ pub fn upbat(statuses: &[Doc]) -> Value {
         }
         let mills = time_of(s.get("created_at")).map_or(0, |t| t.epoch_ms);
         let uri = s.get("device").and_then(Value::as_str).unwrap_or("uploader").to_owned();
-        let (battery, up) = uploader_status(s).unwrap_or((None, s.get("uploader").cloned().unwrap_or(json!({}))));
+        let (battery, up) =
+            uploader_status(s, warn, urgent).unwrap_or((None, s.get("uploader").cloned().unwrap_or(json!({}))));
         let picked = json!({"uploader": up, "created_at": s.get("created_at"), "mills": mills, "_id": s.get("_id")});
         let entry = (mills, battery, up, picked);
         match devices.iter_mut().find(|d| d.uri == uri) {

@@ -209,15 +209,6 @@ impl Snapshot {
             Value::Object(out)
         })
     }
-
-    /// The newest sgv, in runtime form.
-    pub fn latest_sgv(&self) -> Option<Doc> {
-        self.entries
-            .iter()
-            .filter(|d| EntryKind::of(d) == Some(EntryKind::Sgv))
-            .max_by_key(|d| Collection::Entries.time_ms(d))
-            .map(|d| runtime::entry(d, EntryKind::Sgv))
-    }
 }
 
 /// Runtime forms grouped into `sgvs`, `mbgs` and `cals`, keeping the order.

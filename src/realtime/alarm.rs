@@ -2,6 +2,7 @@
 //! evaluated on the server after every new reading and every minute for stale data, emitted on
 //! `/alarm` and, for older followers such as AndroidAPS's v1 client, on `/` too.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use super::root::resolve;
 use crate::config::Config;
 use crate::domain::glucose;
 use crate::domain::js::js_number;
+use crate::domain::plugins::{self, notify};
 use crate::domain::time::now_ms;
 use crate::domain::units::Units;
 
@@ -25,11 +27,13 @@ pub const WARN: i64 = 1;
 /// Default snooze when an ack names none: 30 minutes.
 const DEFAULT_SILENCE_MS: i64 = 30 * 60_000;
 
-/// The alarm now raised, and the snoozes (`level-group` until epoch ms).
+/// The alarm raised in each group (`default` for glucose, `Loop`, `Pump`, `CAGE`, ...), the
+/// snoozes (`level`, `group`, until epoch ms) and the announcements already sent.
 #[derive(Default)]
 pub struct AlarmState {
-    current: Option<Value>,
+    current: BTreeMap<String, Value>,
     snoozed: Vec<(i64, String, i64)>,
+    announced: Vec<(String, i64)>,
 }
 
 impl AlarmState {
@@ -83,7 +87,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
             format!("Last reading {} min ago", age_mins.floor()),
         ));
     }
-    if mgdl <= 39.0 || age_mins >= 10.0 {
+    if mgdl <= 39.0 || age_mins >= 10.0 || !c.alarm_types.contains("simple") {
         return None;
     }
     let t = &c.thresholds;
@@ -102,40 +106,99 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
     pick.map(|(l, title, ev)| (l, title.to_owned(), ev, bg))
 }
 
-/// Re-evaluates and emits `alarm`/`urgent_alarm`, or `clear_alarm` when an alarm ended.
-/// `fresh`: a new reading arrived, so a standing alarm sounds again (unless snoozed).
+/// The notifications due now: the glucose alarm (stale data, thresholds with `ALARM_TYPES`
+/// `simple`, the AR2 forecast with `predict`), and the plugins' (`domain::plugins::notify`).
+fn requests(ctx: &Ctx, now: i64) -> Vec<notify::Notify> {
+    let c = &ctx.config;
+    let snap = ctx.engine.snapshot();
+    let inp = plugins::inputs(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_ref(), now);
+    let enabled = crate::config::public::enabled_features(c);
+    let cx = plugins::Context::from_config(c, &enabled);
+    let latest = inp.readings.first().map(|r| (r.mgdl, r.mills));
+    let simple = judge(c, latest, now).map(|(level, title, event, message)| notify::Notify {
+        level,
+        title,
+        message,
+        group: "default".into(),
+        plugin: if event == "timeago" { "timeago" } else { "simplealarms" },
+        sound: Some(if level == URGENT { "persistent" } else { "climb" }),
+        event_name: Some(event),
+        is_announcement: false,
+        key: format!("{event}_{level}"),
+    });
+    let stale = simple.as_ref().is_some_and(|n| n.plugin == "timeago");
+    let predict = if c.alarm_types.contains("predict") && !stale {
+        let buckets = glucose::buckets(&inp.readings);
+        let bgnow = glucose::recent(&buckets).and_then(|b| Some((b.mean?, b.mills?)));
+        let mean5 = glucose::delta(&buckets, c.units).map(|d| d.mean5_mins_ago);
+        notify::predict(&inp, &cx, bgnow, mean5)
+    } else {
+        None
+    };
+    let glucose_alarm = match (simple, predict) {
+        (Some(s), Some(p)) => Some(if p.level > s.level { p } else { s }),
+        (s, p) => s.or(p),
+    };
+    let mut out: Vec<notify::Notify> = glucose_alarm.into_iter().collect();
+    out.extend(notify::requests(&inp, &cx));
+    out
+}
+
+fn event_for(n: &Value) -> &'static str {
+    match n["level"].as_i64() {
+        Some(URGENT) => "urgent_alarm",
+        Some(WARN) => "alarm",
+        _ if n["isAnnouncement"] == true => "announcement",
+        _ => "notification",
+    }
+}
+
+/// Re-evaluates every group and emits `alarm`/`urgent_alarm` for a new (or, after `fresh`
+/// data, a standing) alarm unless snoozed, `clear_alarm` when a group's alarm ended, and each
+/// announcement and info notification once (`notify.js` `process`).
 pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
     let now = now_ms();
-    let latest = ctx
-        .engine
-        .snapshot()
-        .latest_sgv()
-        .and_then(|d| Some((d.get("mgdl").and_then(js_number)?, d.get("mills")?.as_i64()?)));
-    let judged = judge(&ctx.config, latest, now);
+    let wanted = requests(ctx, now);
     let shared = ctx.shared.snoozes().await;
-    let emit = {
+    let mut emits: Vec<(&'static str, Value)> = Vec::new();
+    {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         st.merge(shared);
         st.snoozed.retain(|(_, _, until)| *until > now);
-        match judged {
-            Some((level, title, event, message)) => {
-                let payload = json!({
-                    "level": level, "title": title, "message": message, "eventName": event,
-                    "plugin": {"name": if event == "timeago" { "timeago" } else { "simplealarms" }},
-                    "pushoverSound": if level == URGENT { "persistent" } else { "climb" },
-                    "group": "default", "key": format!("{event}_{level}"),
-                });
-                let same = st.current.as_ref().is_some_and(|c| c["key"] == payload["key"]);
-                st.current = Some(payload.clone());
-                ((fresh || !same) && !st.snoozed(level, "default", now))
-                    .then_some((if level == URGENT { "urgent_alarm" } else { "alarm" }, payload))
+        st.announced.retain(|(_, until)| *until > now);
+        let mut groups: Vec<String> = wanted.iter().filter(|n| n.level >= WARN).map(|n| n.group.clone()).collect();
+        groups.sort();
+        groups.dedup();
+        for group in &groups {
+            // The first urgent, else the first warning, of the group.
+            let top = wanted
+                .iter()
+                .filter(|n| &n.group == group && n.level >= WARN)
+                .max_by_key(|n| n.level)
+                .map(notify::Notify::to_json);
+            let Some(payload) = top else { continue };
+            let level = payload["level"].as_i64().unwrap_or(WARN);
+            let same = st.current.get(group).is_some_and(|c| c["key"] == payload["key"]);
+            st.current.insert(group.clone(), payload.clone());
+            let announced = payload["isAnnouncement"] == true;
+            if (fresh || !same) && (announced || !st.snoozed(level, group, now)) {
+                emits.push((event_for(&payload), payload));
             }
-            None => st.current.take().map(|_| {
-                ("clear_alarm", json!({"clear": true, "title": "All Clear", "message": "", "group": "default"}))
-            }),
         }
-    };
-    if let Some((event, payload)) = emit {
+        let ended: Vec<String> = st.current.keys().filter(|g| !groups.contains(g)).cloned().collect();
+        for group in ended {
+            st.current.remove(&group);
+            emits.push(("clear_alarm", json!({"clear": true, "title": "All Clear", "message": "", "group": group})));
+        }
+        for n in wanted.iter().filter(|n| n.level < WARN) {
+            if !st.announced.iter().any(|(k, _)| *k == n.key) {
+                st.announced.push((n.key.clone(), now + 24 * 3_600_000));
+                let payload = n.to_json();
+                emits.push((event_for(&payload), payload));
+            }
+        }
+    }
+    for (event, payload) in emits {
         for ns in ["/alarm", "/"] {
             if let Some(op) = io.of(ns) {
                 // Every instance judges its own (current) engine; each tells its own sockets.
@@ -202,17 +265,19 @@ async fn subscribe<A: Adapter>(
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms", "read": read, "ack": may_ack}));
     }
     // A dashboard opened during an alarm sees it at once.
-    let current = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner()).current.clone();
-    if let Some(a) = current {
-        let level = a["level"].as_i64().unwrap_or(0);
-        let shared = ctx.shared.snoozes().await;
+    let shared = ctx.shared.snoozes().await;
+    let standing: Vec<Value> = {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         st.merge(shared);
-        let snoozed = st.snoozed(level, "default", now_ms());
-        drop(st);
-        if !snoozed {
-            let _ = s.emit(if level == URGENT { "urgent_alarm" } else { "alarm" }, &a);
-        }
+        let now = now_ms();
+        st.current
+            .iter()
+            .filter(|(g, a)| !st.snoozed(a["level"].as_i64().unwrap_or(0), g, now))
+            .map(|(_, a)| a.clone())
+            .collect()
+    };
+    for a in standing {
+        let _ = s.emit(event_for(&a), &a);
     }
 }
 

@@ -170,8 +170,13 @@ async fn broadcast<A: Adapter>(
         }
         let _ = applied.send(last);
         storage::emit(&io, &update.storage).await;
+        // A new reading sounds standing alarms again; treatments (announcements, site changes)
+        // and devicestatus (loop, pump, uploader) can raise or end the plugins' alarms.
+        let plugin_data = [Collection::Treatments, Collection::DeviceStatus, Collection::Profile];
         if colls.contains(&Collection::Entries) {
             alarm::evaluate(&io, &ctx, true).await;
+        } else if colls.iter().any(|c| plugin_data.contains(c)) {
+            alarm::evaluate(&io, &ctx, false).await;
         }
         colls.clear();
     }

@@ -95,6 +95,11 @@ async fn authorize<A: Adapter>(
         if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
             full["status"] = crate::config::public::status_json(&ctx.config, ctx.store.backend());
+            // `activeProfile`: the profile of the newest Profile Switch (`lastProfileFromSwitch`).
+            let switch = snap.treatments.iter().rev().find(|t| t.get("eventType") == Some(&json!("Profile Switch")));
+            if let Some(p) = switch.and_then(|t| t.get("profile")).filter(|p| p.is_string()) {
+                full["status"]["activeProfile"] = p.clone();
+            }
             let _ = s.emit("dataUpdate", &full);
         } else {
             let _ = s.emit("dataUpdate", snap.full());

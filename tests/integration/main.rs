@@ -12,6 +12,7 @@ mod deploy_shutdown;
 mod deploy_tls;
 mod devicestatus;
 mod entries;
+mod looper_properties;
 mod pebble_properties;
 mod profile_food;
 mod scaleout_shared;

@@ -1,5 +1,7 @@
 //! `GET /api/v2/properties[/names]` (`lib/api2/properties.js`; spec 1.11): the server's plugin
-//! properties followers read: `bgnow`, `delta`, `direction`, `upbat`, `dbsize`, `runtimestate`.
+//! properties followers read: `bgnow`, `delta`, `direction`, `upbat`, `dbsize`, `runtimestate`,
+//! and the enabled plugins' (`iob`, `cob`, `basal`, `pump`, `loop`, `openaps`, `cage`, `sage`,
+//! `iage`, `bage`, `ar2`, `rawbg`, `bwp`; `domain::plugins`).
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
@@ -11,7 +13,8 @@ use serde_json::{Map, Value, json};
 use crate::api::permit::{Allowed, PropertiesRead};
 use crate::api::{query_string, snapshot};
 use crate::app::AppState;
-use crate::domain::{glucose, properties};
+use crate::config::public as status;
+use crate::domain::{glucose, plugins, properties};
 use crate::error::ApiResult;
 
 pub fn router() -> Router<AppState> {
@@ -61,9 +64,17 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     out.insert("bgnow".into(), bgnow);
     out.insert("delta".into(), glucose::delta(&buckets, units).map_or(Value::Null, |d| d.to_json(units)));
     out.insert("direction".into(), glucose::direction_info(snap.readings.first()));
-    out.insert("upbat".into(), properties::upbat(&snap.devicestatus));
+    let up = &state.config.plugins.upbat;
+    out.insert("upbat".into(), properties::upbat_with(&snap.devicestatus, up.warn, up.urgent));
     let stats = state.store.stats().await?;
     out.insert("dbsize".into(), properties::dbsize(stats.data_size, stats.index_size, state.config.dbsize_max_mib));
     out.insert("runtimestate".into(), json!({"state": "loaded"}));
+    let data = snapshot::plugin_data(state, snap.now).await?;
+    let inp = plugins::inputs(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_ref(), snap.now);
+    let enabled = status::enabled_features(&state.config);
+    let cx = plugins::Context::from_config(&state.config, &enabled);
+    let bgnow = glucose::recent(&buckets).and_then(|b| Some((b.mean?, b.mills?)));
+    let mean5 = glucose::delta(&buckets, units).map(|d| d.mean5_mins_ago);
+    out.extend(plugins::properties(&inp, &cx, bgnow, mean5));
     Ok(out)
 }
