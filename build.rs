@@ -17,9 +17,12 @@ const WATCHED: &[&str] = &[
     "frontend/src",
     "frontend/public",
     "frontend/index.html",
+    "frontend/admin.html",
     "frontend/package.json",
     "frontend/package-lock.json",
     "frontend/vite.config.ts",
+    "frontend/vite.admin.config.ts",
+    "frontend/build-pages.mjs",
     "frontend/tsconfig.json",
 ];
 

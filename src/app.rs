@@ -6,6 +6,7 @@ use axum::Router;
 
 use crate::auth::Authority;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::shared::Shared;
 use crate::store::{Location, NotifyingStore, Store, StoreResult};
@@ -24,20 +25,27 @@ pub struct AppState {
     pub(crate) shared: Shared,
     /// The vendor-cloud bridges and their health; they run while `server::serve_listeners` does.
     pub(crate) bridges: crate::bridges::Bridges,
+    /// The one owner of recent data: realtime pushes and recent REST reads come from it.
+    pub engine: Arc<Engine>,
 }
 
 impl AppState {
     /// Wraps `store` so every confirmed write reaches the realtime broadcaster, and starts it.
     /// Needs a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
-        let auth = Arc::new(Authority::new(&config));
+        let auth = Arc::new(Authority::new(&config, store.clone()));
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        let realtime = Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), feed);
+        let realtime =
+            Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), engine.clone(), feed);
         let bridges = crate::bridges::Bridges::new(&config);
-        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges }
+        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -45,18 +53,29 @@ impl AppState {
     /// delays, alarm snoozes and leases. Fails when they cannot be reached at startup.
     pub async fn connect(config: Config, store: Arc<dyn Store>) -> Result<AppState, String> {
         let shared = Shared::connect(&config.scale, store.clone()).await?;
-        let mut auth = Authority::new(&config);
+        let mut auth = Authority::new(&config, store.clone());
         auth.share_delays(shared.clone());
         let auth = Arc::new(auth);
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
         let store: Arc<dyn Store> = Arc::new(store);
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        let realtime =
-            Realtime::connect(config.clone(), store.clone(), writer.clone(), auth.clone(), feed, shared.clone())
-                .await?;
+        let realtime = Realtime::connect(
+            config.clone(),
+            store.clone(),
+            writer.clone(),
+            auth.clone(),
+            engine.clone(),
+            feed,
+            shared.clone(),
+        )
+        .await?;
         let bridges = crate::bridges::Bridges::new(&config);
-        Ok(AppState { config, store, auth, writer, realtime, shared, bridges })
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine })
     }
 }
 
@@ -72,6 +91,7 @@ pub fn router(state: AppState) -> Router {
     let realtime = state.realtime.clone();
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
+        .route("/ready", axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())
@@ -83,7 +103,11 @@ pub fn router(state: AppState) -> Router {
 pub async fn open_store(config: &Config) -> StoreResult<Arc<dyn Store>> {
     let sqlite = config.sqlite_path();
     let location = match &config.mongo_uri {
-        Some(uri) => Location::Mongo { uri: uri.expose(), collections: &config.collections },
+        Some(uri) => Location::Mongo {
+            uri: uri.expose(),
+            collections: &config.collections,
+            auth_prefix: &config.auth_collections_prefix,
+        },
         None => Location::Sqlite(&sqlite),
     };
     crate::store::open(location).await

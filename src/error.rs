@@ -2,7 +2,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::store::StoreError;
+use crate::store::{StoreError, outage};
+
+/// `Retry-After` of an outage's answer: uploaders come back soon, not at once.
+const RETRY_AFTER_SECS: &str = "5";
 
 /// Every error a request can end in, answered in Nightscout's JSON status shape
 /// (`lib/middleware/send-json-status.js`): `{status, message, description}`.
@@ -18,6 +21,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("not acceptable")]
     NotAcceptable,
+    #[error("request body timeout")]
+    RequestTimeout,
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
     #[error("store error: {0}")]
@@ -41,6 +46,10 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::StoreUnavailable(cause) if cause.starts_with(outage::DISK_FULL) => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,16 +72,34 @@ impl ApiError {
                 "description": "request entity too large"
             }),
             ApiError::NotAcceptable => json!({"status": status, "message": "Not Acceptable"}),
-            ApiError::StoreUnavailable(_) => json!({
-                "status": status, "message": "Database unavailable",
-                "description": "The database could not be reached; nothing was written. Try again shortly."
+            ApiError::RequestTimeout => json!({
+                "status": status, "message": "Request Timeout",
+                "description": "the request body did not arrive in time"
             }),
+            ApiError::StoreUnavailable(cause) => {
+                json!({"status": status, "message": "Database unavailable", "description": outage_description(cause)})
+            }
             // Internal causes are logged, never sent.
             ApiError::Store(_) => json!({
                 "status": status, "message": "Database error",
                 "description": "The database reported an error; see the server log."
             }),
         }
+    }
+}
+
+/// What an outage means for the client, by its kind (never the internal cause itself).
+fn outage_description(cause: &str) -> &'static str {
+    if cause.starts_with(outage::DISK_FULL) {
+        "The server's disk is full: nothing was written. Writing resumes when space is freed."
+    } else if cause.starts_with(outage::LOCKED) {
+        "The database is busy: nothing was changed. Try again in a few seconds."
+    } else if cause.starts_with(outage::READ_ONLY) {
+        "The database is read-only: nothing was written. Check the data folder's permissions."
+    } else if cause.starts_with(outage::REFUSED) {
+        "The database refused the server's credentials: check the user and password in the MongoDB URI."
+    } else {
+        "The database could not be reached: nothing was changed. Try again shortly."
     }
 }
 
@@ -94,14 +121,17 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let mut res = (self.status(), axum::Json(self.body())).into_response();
+        let mut res = (self.status(), crate::api::json::Json(self.body())).into_response();
         use axum::http::{HeaderValue, header};
         match self {
             ApiError::Unauthorized { .. } => {
                 res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             // The rest of an oversize body is never read: the connection cannot be reused.
-            ApiError::PayloadTooLarge => {
+            ApiError::StoreUnavailable(_) => {
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+            }
+            ApiError::PayloadTooLarge | ApiError::RequestTimeout => {
                 res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}

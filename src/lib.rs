@@ -14,7 +14,7 @@ pub mod config;
 /// Pure domain logic (no I/O): documents, normalisation, the query filter tree, time.
 pub mod domain;
 /// In-memory recent data and what each write changed in it.
-pub(crate) mod engine;
+pub mod engine;
 /// The error type that answers in Nightscout's `{status, message, description}` shape.
 pub(crate) mod error;
 /// socket.io: Nightscout's namespaces and the broadcaster every confirmed write reaches.

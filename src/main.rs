@@ -20,6 +20,12 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    // Each connection holds a file descriptor: the common soft limit of 1,024 is far below what
+    // a server of dashboards and uploaders needs, and the hard limit is usually much higher.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::info!(open_files = n, "open-file limit"),
+        Err(e) => tracing::warn!("cannot raise the open-file limit: {e}"),
+    }
     if config.api_secret.is_none() {
         tracing::warn!("API_SECRET is not set: serving reads only; every write will be refused with 401");
     }

@@ -144,6 +144,7 @@ async function firstPaint(): Promise<void> {
   try {
     const [status, sgvs] = await Promise.all([getJson('api/v1/status.json', credential), fetchRecentSgvs(credential, 12)]);
     settings = settingsFromStatus(status);
+    if (!settings.careportal) careportal.setAllowed(false);
     const lang = chooseLanguage(pref('lang'), settings.language, navigator.languages ?? [navigator.language]);
     if (lang !== currentLanguage() && (await setLanguage(lang))) retranslate();
     const chosen = pref('units');
@@ -196,8 +197,9 @@ function startRealtime(): void {
       else banner.show({ ...a, title: t(a.title), message: translateAlarmMessage(a.message) });
     },
     onPermissions: (p) => {
-      careportal.setAllowed(p.writeTreatment);
-      if (p.writeTreatment) void careportal.retryPending();
+      const allowed = p.writeTreatment && settings.careportal;
+      careportal.setAllowed(allowed);
+      if (allowed) void careportal.retryPending();
     },
     onAnnouncement: (a) => showAnnouncement($('announcement'), a),
   });

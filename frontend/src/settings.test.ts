@@ -20,6 +20,10 @@ describe('settings from status.json', () => {
     expect(s.alarmUrgentMins).toEqual([15, 30]);
     expect(s.alarmWarnMins).toEqual([60]);
   });
+  it('has the careportal unless status.json says careportalEnabled: false', () => {
+    expect(settingsFromStatus({ careportalEnabled: true }).careportal).toBe(true);
+    expect(settingsFromStatus({ careportalEnabled: false }).careportal).toBe(false);
+  });
   it("falls back to Nightscout's defaults", () => {
     expect(settingsFromStatus({})).toEqual(DEFAULT_SETTINGS);
     expect(settingsFromStatus(null)).toEqual(DEFAULT_SETTINGS);

@@ -14,6 +14,8 @@ export interface Settings {
   timeFormat: 12 | 24;
   /** The server's `LANGUAGE` (a Nightscout language code). */
   language: string;
+  /** `careportalEnabled`: false when the server has no careportal (`DISABLE`, no `API_SECRET`). */
+  careportal: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: Settings = {
   focusHours: 3,
   timeFormat: 12,
   language: 'en',
+  careportal: true,
 };
 
 function n(x: unknown, d: number): number {
@@ -61,5 +64,6 @@ export function settingsFromStatus(status: unknown): Settings {
     focusHours: n(s.focusHours, d.focusHours),
     timeFormat: String(s.timeFormat) === '24' ? 24 : 12,
     language: typeof s.language === 'string' && s.language ? s.language : d.language,
+    careportal: (status as Record<string, unknown> | null)?.careportalEnabled !== false,
   };
 }

@@ -3,7 +3,10 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
+use std::time::Duration;
+
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::query_string;
@@ -12,24 +15,69 @@ use crate::error::ApiError;
 /// A parsed body: always a JSON object or array.
 pub struct Body(pub Value);
 
+/// The whole body must arrive within this time (a body trickled a byte at a time is cut off).
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ctype = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::bad_request("Bad request body", e.body_text())
-            }
-        })?;
-        parse(ctype.as_deref(), &bytes).map(Body)
+        let ctype = content_type(&req);
+        let read = Bytes::from_request(req, state);
+        let bytes =
+            tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)?.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::bad_request("Bad request body", e.body_text())
+                }
+            })?;
+        Body::parse(ctype.as_deref(), &bytes)
     }
+}
+
+impl Body {
+    /// The body of a request, read only up to `limit` bytes (`None` when it is longer), within
+    /// the body timeout.
+    pub(crate) async fn read_at_most(req: Request, limit: usize) -> Result<Option<Body>, ApiError> {
+        let ctype = content_type(&req);
+        let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Ok(None);
+        }
+        let mut stream = req.into_body().into_data_stream();
+        let mut buf = Vec::new();
+        let read = async {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| ApiError::bad_request("Bad request body", e.to_string()))?;
+                if buf.len() + chunk.len() > limit {
+                    return Ok::<bool, ApiError>(false);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(true)
+        };
+        if !tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)?? {
+            return Ok(None);
+        }
+        Body::parse(ctype.as_deref(), &buf).map(Some)
+    }
+
+    fn parse(ctype: Option<&str>, bytes: &[u8]) -> Result<Body, ApiError> {
+        let mut body = parse(ctype, bytes)?;
+        if crate::domain::documents::has_nul_key(&body) {
+            return Err(ApiError::bad_request("Bad request body", "field names must not contain NUL characters"));
+        }
+        crate::domain::js::whole_numbers_as_integers(&mut body);
+        Ok(Body(body))
+    }
+}
+
+fn content_type(req: &Request) -> Option<String> {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
 }
 
 fn parse(ctype: Option<&str>, bytes: &[u8]) -> Result<Value, ApiError> {

@@ -24,12 +24,10 @@ pub struct AuthInput {
 impl FromRequestParts<AppState> for AuthInput {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let query = query_string::parse(parts.uri.query().unwrap_or_default());
-        let bearer = header("authorization")
-            .and_then(|a| a.strip_prefix("Bearer ").map(|t| t.trim().to_owned()))
-            .filter(|t| !t.is_empty());
+        let bearer = header("authorization").and_then(|a| crate::auth::bearer(&a).map(str::to_owned));
         let creds = Credentials {
             secret: header("api-secret")
                 .or_else(|| query_string::first_str(&query, "secret").map(str::to_owned))
@@ -37,7 +35,7 @@ impl FromRequestParts<AppState> for AuthInput {
             token: query_string::first_str(&query, "token").map(str::to_owned).filter(|s| !s.is_empty()),
             bearer,
         };
-        Ok(AuthInput { creds, ip: client_ip(parts) })
+        Ok(AuthInput { creds, ip: client_ip(parts, state.config.trusted_proxy_hops) })
     }
 }
 
@@ -69,6 +67,7 @@ impl AuthInput {
         let caller = self.resolve(state).await?;
         for p in permissions {
             if !caller.can(p) {
+                tracing::debug!(ip = %self.ip, permission = p, anonymous = caller.from_defaults, "permission refused");
                 if !state.auth.has_secret() && !p.ends_with(":read") {
                     return Err(ApiError::Unauthorized { description: NO_SECRET });
                 }

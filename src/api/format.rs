@@ -64,7 +64,8 @@ pub fn strip_extension(mut req: Request) -> Request {
         && let Some(f) = Format::from_ext(&ext.to_ascii_lowercase())
     {
         format = Some(f);
-        new_path = stem.to_owned();
+        // `/entries/sgv/.json` is `/entries/sgv.json` (the slash Nightscout's examples write).
+        new_path = stem.trim_end_matches('/').to_owned();
     }
     if new_path == path {
         return req;

@@ -1,9 +1,10 @@
 //! `GET /pebble` (`lib/server/pebble.js`; spec 1.10): the newest readings for watches.
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::{query_string, snapshot};
@@ -13,7 +14,6 @@ use crate::config::public as status;
 use crate::domain::filter::Val;
 use crate::domain::glucose::{self, Reading};
 use crate::domain::plugins;
-use crate::domain::properties::uploader_battery;
 use crate::domain::query::parse_int_js;
 use crate::domain::units::Units;
 use crate::error::ApiResult;
@@ -52,9 +52,8 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
             Units::Mmol => Value::String(glucose::fixed1(delta)),
             Units::MgDl => glucose::num(delta),
         };
-        let battery = snapshot::latest_uploader(&state).await?.as_ref().and_then(uploader_battery);
-        if let Some(b) = battery.filter(|b| *b > 0.0) {
-            first["battery"] = Value::String(glucose::js_str(b));
+        if let Some(b) = snapshot::latest_uploader(&state).await?.as_deref().and_then(pebble_battery) {
+            first["battery"] = Value::String(b);
         }
         add_plugins(&state, &snap, first).await?;
     }
@@ -70,7 +69,8 @@ async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Va
         return Ok(());
     }
     let data = snapshot::plugin_data(state, snap.now).await?;
-    let inp = plugins::inputs(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_ref(), snap.now);
+    let inp =
+        plugins::inputs_of(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_deref(), snap.now);
     let cx = plugins::Context::from_config(&state.config, &enabled);
     if iob_on {
         let iob = plugins::iob::total(&inp, inp.now);
@@ -87,6 +87,25 @@ async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Va
         first["cob"] = cob.get("display").cloned().unwrap_or(json!(0));
     }
     Ok(())
+}
+
+/// `lib/server/pebble.js`: `uploader.battery` of the newest status with an uploader, as text,
+/// when truthy and not negative. Nightscout's data loader has replaced `uploader` by
+/// `{battery: uploaderBattery}` where that field exists (`lib/data/dataloader.js`), so
+/// AndroidAPS' `uploaderBattery` wins over the `uploader.battery` beside it.
+fn pebble_battery(doc: &crate::domain::Doc) -> Option<String> {
+    let b = match doc.get("uploaderBattery") {
+        Some(b) => b,
+        None => doc.get("uploader")?.get("battery")?,
+    };
+    if !crate::domain::js::truthy(b) || !crate::domain::js::js_number(b).is_some_and(|x| x >= 0.0) {
+        return None;
+    }
+    match b {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => n.as_f64().map(glucose::js_str),
+        _ => None,
+    }
 }
 
 fn bg(r: &Reading, units: Units) -> Value {

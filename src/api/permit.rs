@@ -83,13 +83,36 @@ pub struct AllowedBody<P> {
     _permission: PhantomData<P>,
 }
 
+/// Without credentials in the headers or query string, and not allowed by the default roles,
+/// only a body `secret`/`token` can permit the request: such a body is read up to this size.
+pub(crate) const UNAUTHENTICATED_BODY_LIMIT: usize = 1 << 20;
+
 impl<P: Permission> FromRequest<AppState> for AllowedBody<P> {
     type Rejection = ApiError;
 
+    /// Credentials are checked before the body is read wherever they can be: header and query
+    /// credentials decide at once (a body `secret`/`token` counts only when they are absent, as
+    /// in Nightscout), so a refused client's body is never read.
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let mut auth = AuthInput::from_request_parts(&mut parts, state).await?;
-        let Body(mut body) = Body::from_request(Request::from_parts(parts, body), state).await?;
+        let req = Request::from_parts(parts, body);
+        if !auth.creds.is_empty() {
+            let caller = auth.require(state, P::NEEDS).await?;
+            let Body(mut body) = Body::from_request(req, state).await?;
+            auth.take_body_credentials(&mut body);
+            return Ok(AllowedBody { caller, body, _permission: PhantomData });
+        }
+        let anonymous = state.auth.anonymous();
+        let Body(mut body) = if P::NEEDS.iter().all(|p| anonymous.can(p)) {
+            Body::from_request(req, state).await?
+        } else {
+            match Body::read_at_most(req, UNAUTHENTICATED_BODY_LIMIT).await? {
+                Some(b) => b,
+                // Too long to carry credentials worth reading: refused as unauthenticated.
+                None => return Err(auth.require(state, P::NEEDS).await.err().unwrap_or(ApiError::PayloadTooLarge)),
+            }
+        };
         auth.take_body_credentials(&mut body);
         let caller = auth.require(state, P::NEEDS).await?;
         Ok(AllowedBody { caller, body, _permission: PhantomData })

@@ -1,11 +1,15 @@
 //! The recent data `/pebble` and `/api/v2/properties` compute from (Nightscout reads it from its
-//! in-memory `ddata`): the newest sgv readings and the recent devicestatus documents.
+//! in-memory `ddata`): the newest sgv readings and the recent devicestatus documents. Answered
+//! from the engine's memory when it is current, else from the store, with the same documents.
+
+use std::sync::Arc;
 
 use crate::app::AppState;
 use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
 use crate::domain::glucose::Reading;
 use crate::domain::time::{now_ms, to_iso_utc};
 use crate::domain::{Collection, Doc};
+use crate::engine::Shared;
 use crate::error::ApiResult;
 
 /// Nightscout keeps two days of entries in memory.
@@ -24,39 +28,74 @@ pub struct Snapshot {
     /// Newest first.
     pub readings: Vec<Reading>,
     /// Newest first, within `DEVICESTATUS_WINDOW_MS`.
-    pub devicestatus: Vec<Doc>,
+    pub devicestatus: Vec<Shared>,
 }
 
 /// Loads at least `count` readings (and enough for a delta) and the recent devicestatus.
 pub async fn load(state: &AppState, count: u64) -> ApiResult<Snapshot> {
     let now = now_ms();
-    let sgvs = Filter::field("sgv", Cond::Exists(true))
-        .and(Filter::field("mbg", Cond::Exists(false)))
-        .and(Filter::field("date", Cond::Gte(Val::Int(now - READINGS_WINDOW_MS))));
-    let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(count.max(MIN_READINGS)));
-    let mut readings: Vec<Reading> =
-        state.store.find(Collection::Entries, &q).await?.iter().filter_map(Reading::from_entry).collect();
+    let limit = count.max(MIN_READINGS);
+    let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
+    let memory = state.engine.fresh().await.and_then(|snap| {
+        let sgvs = snap.sgvs_since(now - READINGS_WINDOW_MS, limit as usize, now)?;
+        Some((sgvs, snap.devicestatus_since(&since, MAX_STATUSES as usize, now)?))
+    });
+    let (sgvs, devicestatus) = match memory {
+        Some(m) => {
+            state.engine.served_from_memory();
+            m
+        }
+        None => {
+            let sgvs = Filter::field("sgv", Cond::Exists(true))
+                .and(Filter::field("mbg", Cond::Exists(false)))
+                .and(Filter::field("date", Cond::Gte(Val::Int(now - READINGS_WINDOW_MS))));
+            let q = Query::new(sgvs).sort("date", Dir::Desc).limit(Some(limit));
+            let sgvs = shared(state.store.find(Collection::Entries, &q).await?);
+            let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
+                .sort("created_at", Dir::Desc)
+                .limit(Some(MAX_STATUSES));
+            (sgvs, shared(state.store.find(Collection::DeviceStatus, &q).await?))
+        }
+    };
+    let mut readings: Vec<Reading> = sgvs.iter().filter_map(|d| Reading::from_entry(d)).collect();
     // Nightscout drops readings dated after now; a few minutes of uploader clock skew are
     // tolerated here, so a fast phone clock does not hide the current reading from watches.
     readings.retain(|r| r.mills <= now + CLOCK_SKEW_MS);
     readings.sort_by_key(|r| std::cmp::Reverse(r.mills));
-    let since = to_iso_utc(now - DEVICESTATUS_WINDOW_MS).unwrap_or_default();
-    let q = Query::new(Filter::field("created_at", Cond::Gte(Val::Str(since))))
-        .sort("created_at", Dir::Desc)
-        .limit(Some(MAX_STATUSES));
-    let devicestatus = state.store.find(Collection::DeviceStatus, &q).await?;
     Ok(Snapshot { now, readings, devicestatus })
 }
 
-/// The newest devicestatus from an uploader (`uploader` or xDrip+'s `uploaderBattery`), of
-/// any age, as `/pebble` takes its battery from.
-pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
+fn shared(docs: Vec<Doc>) -> Vec<Shared> {
+    docs.into_iter().map(Arc::new).collect()
+}
+
+/// The newest devicestatus from an uploader (`uploader`, or `uploaderBattery`, which Nightscout's
+/// data loader turns into `uploader`), of any age: `/pebble`'s `findLast`.
+pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Shared>> {
+    if let Some(d) = state.engine.fresh().await.and_then(|s| s.latest_uploader()) {
+        state.engine.served_from_memory();
+        return Ok(Some(d));
+    }
     let f = Filter::Or(vec![
         Filter::field("uploader", Cond::Exists(true)),
         Filter::field("uploaderBattery", Cond::Exists(true)),
     ]);
     let q = Query::new(f).sort("created_at", Dir::Desc).limit(Some(1));
-    Ok(state.store.find(Collection::DeviceStatus, &q).await?.pop())
+    Ok(state.store.find(Collection::DeviceStatus, &q).await?.pop().map(Arc::new))
+}
+
+/// The newest `n` documents of `coll` as a v1 listing without `find` gives them (entries and
+/// devicestatus), from memory; `None` sends the read to the store.
+pub async fn newest(state: &AppState, coll: Collection, n: Option<u64>) -> Option<Vec<Shared>> {
+    let n = usize::try_from(n?).ok()?;
+    let snap = state.engine.fresh().await?;
+    let docs = match coll {
+        Collection::Entries => snap.newest_entries(n, now_ms()),
+        Collection::DeviceStatus => snap.newest_devicestatus(n, now_ms()),
+        _ => None,
+    }?;
+    state.engine.served_from_memory();
+    Some(docs)
 }
 
 /// The recent documents the plugins compute from (`domain::plugins::inputs` takes them as
@@ -64,9 +103,9 @@ pub async fn latest_uploader(state: &AppState) -> ApiResult<Option<Doc>> {
 /// keeps, and 6 hours of devicestatus (the loop plugins' window).
 pub struct PluginData {
     pub entries: Vec<Doc>,
-    pub treatments: Vec<Doc>,
+    pub treatments: Vec<Shared>,
     pub devicestatus: Vec<Doc>,
-    pub profile: Option<Doc>,
+    pub profile: Option<Shared>,
 }
 
 /// `loop` and `openaps` look back 6 hours.

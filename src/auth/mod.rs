@@ -1,29 +1,38 @@
 //! One resolver for every credential a request can carry (`lib/authorization/index.js`
-//! `resolve`): the API secret as SHA-1 or SHA-512 hex, and (later) access tokens and JWTs.
+//! `resolve`): the API secret as its SHA-1 or SHA-512 hex, access tokens (or their SHA-1), and
+//! JWTs; the subjects and roles they map to; and the JWT exchange.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use serde_json::{Value, json};
 use sha1::Digest as _;
 use subtle::ConstantTimeEq;
 
-use crate::config::{Config, Secret};
+use crate::config::Config;
+use crate::store::Store;
 
 mod client_ip;
 mod delay;
+pub mod jwt;
+pub mod registry;
 pub mod shiro;
+pub mod token;
 
 pub use client_ip::client_ip;
 pub use delay::DelayList;
+use registry::{Registry, Snapshot, Subject};
 
 /// Credentials as found on a request, before they are checked.
 #[derive(Debug, Default, Clone)]
 pub struct Credentials {
-    /// `api-secret` header, `?secret=` or a body `secret`.
+    /// `api-secret` header, `?secret=` or a body `secret`: the API secret's hash, or an access
+    /// token (or its SHA-1). Unknown: a failure.
     pub secret: Option<String>,
-    /// `?token=` or a body `token`.
+    /// `?token=` or a body `token`: an access token or a JWT. Unknown: ignored (default roles).
     pub token: Option<String>,
-    /// `Authorization: Bearer <JWT>`.
+    /// `Authorization: Bearer <JWT>`, or the socket `authorize` `token`. Invalid: a failure.
     pub bearer: Option<String>,
 }
 
@@ -33,12 +42,23 @@ impl Credentials {
     }
 }
 
+/// The JWT in an `Authorization` header as API v1/v2 read it (`extractJWTfromRequest`): exactly
+/// `Bearer <token>`, case-sensitive, one space. (API v3 accepts any case of `bearer`.)
+pub fn bearer(header: &str) -> Option<&str> {
+    match header.split(' ').collect::<Vec<_>>()[..] {
+        ["Bearer", t] if !t.is_empty() => Some(t),
+        _ => None,
+    }
+}
+
 /// Who is asking, once resolved: the permissions they hold.
 #[derive(Debug, Clone)]
 pub struct Caller {
     grants: Arc<[String]>,
     /// True when no credentials were given and the default roles apply.
     pub from_defaults: bool,
+    /// The subject's name when an access token (or a JWT) was used; `None` for the API secret.
+    pub subject: Option<String>,
 }
 
 impl Caller {
@@ -53,38 +73,40 @@ impl Caller {
 pub struct AuthFailed;
 
 struct SecretHashes {
-    plain: Secret,
     sha1_hex: String,
     sha512_hex: String,
 }
 
-/// Checks credentials; holds the secret's digests and the failure delay list.
+/// Checks credentials; holds the secret's digests, the subjects and roles, the JWT key and the
+/// failure delay list.
 pub struct Authority {
     secret: Option<SecretHashes>,
-    defaults: Arc<[String]>,
-    admin: Arc<[String]>,
+    default_roles: Vec<String>,
     delays: DelayList,
+    registry: Registry,
+    jwt: jwt::Jwt,
+    /// Every permission checked so far (`authorization.seenPermissions`).
+    seen: Mutex<BTreeSet<String>>,
 }
 
 impl Authority {
-    pub fn new(config: &Config) -> Authority {
+    pub fn new(config: &Config, store: Arc<dyn Store>) -> Authority {
         let secret = config.api_secret.as_ref().map(|s| SecretHashes {
             sha1_hex: hex::encode(sha1::Sha1::digest(s.expose().as_bytes())),
             sha512_hex: hex::encode(sha2::Sha512::digest(s.expose().as_bytes())),
-            plain: s.clone(),
         });
-        let mut defaults = Vec::new();
         for role in &config.auth_default_roles {
-            match shiro::builtin_role(role) {
-                Some(perms) => defaults.extend(perms.iter().map(|p| p.to_string())),
-                None => tracing::warn!(role = %role, "AUTH_DEFAULT_ROLES names an unknown role; ignored"),
+            if !registry::BUILTIN_ROLES.iter().any(|(n, _)| n == role) {
+                tracing::warn!(role = %role, "AUTH_DEFAULT_ROLES names a role that is not built in; it applies only if the database defines it");
             }
         }
         Authority {
+            registry: Registry::new(store.clone(), secret.as_ref().map(|s| s.sha1_hex.clone())),
             secret,
-            defaults: defaults.into(),
-            admin: vec!["*".to_owned()].into(),
+            default_roles: config.auth_default_roles.clone(),
             delays: DelayList::new(config.auth_fail_delay),
+            jwt: jwt::Jwt::new(store),
+            seen: Mutex::new(shiro::NIGHTSCOUT_PERMISSIONS.iter().map(|p| p.to_string()).collect()),
         }
     }
 
@@ -98,76 +120,143 @@ impl Authority {
         self.secret.is_some()
     }
 
-    /// The caller anonymous requests are treated as.
-    pub fn anonymous(&self) -> Caller {
-        Caller { grants: self.defaults.clone(), from_defaults: true }
+    /// Subjects and roles, for the admin API.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
-    /// Resolves credentials from `ip`, waiting first if that address recently failed.
+    fn default_grants(&self, snap: &Snapshot) -> Vec<String> {
+        snap.groups(&self.default_roles).concat()
+    }
+
+    /// The caller anonymous requests are treated as.
+    pub fn anonymous(&self) -> Caller {
+        let grants = self.default_grants(&self.registry.cached());
+        Caller { grants: grants.into(), from_defaults: true, subject: None }
+    }
+
+    fn admin() -> Caller {
+        Caller { grants: vec!["*".to_owned()].into(), from_defaults: false, subject: None }
+    }
+
+    /// A subject's caller: its roles' permissions plus the default roles'.
+    fn subject_caller(&self, subject: &Subject, snap: &Snapshot) -> Caller {
+        let mut grants = snap.groups(&subject.roles).concat();
+        grants.extend(self.default_grants(snap));
+        Caller { grants: grants.into(), from_defaults: false, subject: Some(subject.name.clone()) }
+    }
+
+    /// The subject an access token, its SHA-1, or a valid JWT of ours stands for.
+    async fn subject_for(&self, presented: &str) -> Option<(Subject, Arc<Snapshot>)> {
+        match self.jwt.verify(presented).await {
+            Some(claims) => self.registry.find(&claims.access_token).await,
+            None => self.registry.find(presented).await,
+        }
+    }
+
+    /// Resolves credentials from `ip` (Nightscout's order), waiting first if that address
+    /// recently failed: the API secret; else a Bearer JWT (or a `?token=` exchanged for one);
+    /// else an access token in the secret's place. An unknown `?token=` is ignored; anything
+    /// else given and not valid is a failure, recorded for the delay.
     pub async fn resolve(&self, creds: &Credentials, ip: IpAddr) -> Result<Caller, AuthFailed> {
         let wait = self.delays.wait_for(ip).await;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        if creds.is_empty() {
+        // Nightscout's web client has been seen sending the string "null".
+        let secret = creds.secret.as_deref().filter(|s| *s != "null");
+        let bearer = creds.bearer.as_deref();
+        // `?token=` counts only without a Bearer header, and only when it is valid. Nightscout
+        // never takes the API secret there; accepting it too is harmless.
+        let (mut token_is_secret, mut exchanged) = (false, None);
+        if let (None, Some(t)) = (bearer, creds.token.as_deref()) {
+            token_is_secret = self.is_secret(t);
+            if !token_is_secret {
+                exchanged = self.subject_for(t).await;
+            }
+        }
+        if secret.is_none() && bearer.is_none() && exchanged.is_none() && !token_is_secret {
             return Ok(self.anonymous());
         }
-        let candidates = [creds.secret.as_deref(), creds.token.as_deref()];
-        if candidates.into_iter().flatten().any(|c| self.is_secret(c)) {
+        if token_is_secret || secret.is_some_and(|s| self.is_secret(s)) {
             self.delays.clear(ip).await;
-            return Ok(Caller { grants: self.admin.clone(), from_defaults: false });
+            return Ok(Authority::admin());
+        }
+        let mut found = match bearer {
+            Some(b) => self.subject_for(b).await,
+            None => exchanged,
+        };
+        if found.is_none()
+            && let Some(s) = secret
+        {
+            found = self.registry.find(s).await;
+        }
+        if let Some((subject, snap)) = found {
+            self.delays.clear(ip).await;
+            return Ok(self.subject_caller(&subject, &snap));
         }
         self.delays.record_failure(ip).await;
-        tracing::warn!(%ip, "failed authentication");
+        tracing::warn!(%ip, "failed authentication: wrong API secret or unknown token");
         Err(AuthFailed)
     }
 
-    /// The API secret as its SHA-1 hex (any case), SHA-512 hex (any case), or itself; compared
-    /// in constant time.
+    /// `Authorization: Bearer <JWT>` alone (what API v3 calls with): the subject's caller, or a
+    /// failure (recorded for the delay) when the JWT is invalid, expired or its subject is gone.
+    #[allow(dead_code, reason = "API v3 verifies its Bearer JWTs with this")]
+    pub async fn resolve_bearer(&self, jwt: &str, ip: IpAddr) -> Result<Caller, AuthFailed> {
+        self.resolve(&Credentials { bearer: Some(jwt.to_owned()), ..Default::default() }, ip).await
+    }
+
+    /// A raw access token (or its SHA-1) as `/storage` and `/alarm` `subscribe {accessToken}`
+    /// take it (`resolveAccessToken`): no JWT, no delay; `None` when unknown.
+    /// The API secret's hash is taken there too (Nightscout does not; harmless, as in `?token=`).
+    pub async fn resolve_access_token(&self, token: &str) -> Option<Caller> {
+        if self.is_secret(token) {
+            return Some(Authority::admin());
+        }
+        let (subject, snap) = self.registry.find(token).await?;
+        Some(self.subject_caller(&subject, &snap))
+    }
+
+    /// Exchanges an access token (or a still-valid JWT) for a fresh JWT (`authorization.authorize`):
+    /// `{token, sub, permissionGroups, iat, exp}`, one group per distinct role, default roles included.
+    pub async fn authorize(&self, presented: &str) -> Option<Value> {
+        if presented.is_empty() {
+            return None;
+        }
+        let (subject, snap) = self.subject_for(presented).await?;
+        let access_token = subject.derived.as_ref()?.access_token.clone();
+        let (jwt, claims) = self.jwt.sign(&access_token).await?;
+        let mut roles: Vec<String> = Vec::new();
+        for r in subject.roles.iter().chain(&self.default_roles) {
+            if !roles.contains(r) {
+                roles.push(r.clone());
+            }
+        }
+        Some(json!({
+            "token": jwt, "sub": subject.name, "permissionGroups": snap.groups(&roles),
+            "iat": claims.iat, "exp": claims.exp,
+        }))
+    }
+
+    /// Notes a permission a request was checked against (`GET /permissions` lists them).
+    pub fn note_permission(&self, permission: &str) {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(permission.to_owned());
+    }
+
+    /// Every permission checked so far, sorted.
+    pub fn seen_permissions(&self) -> Vec<String> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+    }
+
+    /// The API secret as its SHA-1 hex (any case) or SHA-512 hex (lowercase), as Nightscout's
+    /// `enclave.isApiKey`; never the plain text. Compared in constant time.
     fn is_secret(&self, presented: &str) -> bool {
         let Some(s) = &self.secret else { return false };
-        let lower = presented.to_ascii_lowercase();
         let eq = |a: &str, b: &str| a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()));
-        eq(&lower, &s.sha1_hex) || eq(&lower, &s.sha512_hex) || eq(presented, s.plain.expose())
+        eq(&presented.to_ascii_lowercase(), &s.sha1_hex) || eq(presented, &s.sha512_hex)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    const SHA1: &str = "b723e97aa97846eb92d5264f084b2823f57c4aa1";
-    const SHA512: &str = "8c8743d38cbe00debe4b3ba8d0ffbb85e4716c982a61bb9e57bab203178e3718b2965831c1a5e42b9da16f082fdf8a6cecf993b49ed67e3a8b1cd475885d8070";
-
-    fn authority(vars: &[(&str, &str)]) -> Authority {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Authority::new(&Config::from_lookup(&move |k| map.get(k).cloned()).unwrap())
-    }
-
-    fn secret(s: &str) -> Credentials {
-        Credentials { secret: Some(s.into()), ..Default::default() }
-    }
-
-    #[tokio::test]
-    async fn the_secret_digests_grant_admin() {
-        let a = authority(&[("API_SECRET", "this is my long pass phrase"), ("AUTH_FAIL_DELAY", "0")]);
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for s in [SHA1, &SHA1.to_uppercase(), SHA512] {
-            let c = a.resolve(&secret(s), ip).await.unwrap();
-            assert!(c.can("api:entries:create"), "{s}");
-            assert!(!c.from_defaults);
-        }
-        assert_eq!(a.resolve(&secret("b723e97aa97846eb92d5264f084b2823f57c4aa2"), ip).await.unwrap_err(), AuthFailed);
-        let anon = a.resolve(&Credentials::default(), ip).await.unwrap();
-        assert!(anon.from_defaults && anon.can("api:entries:read") && !anon.can("api:entries:create"));
-    }
-
-    #[tokio::test]
-    async fn without_a_secret_nothing_matches_and_denied_reads_nothing() {
-        let a = authority(&[("AUTH_DEFAULT_ROLES", "denied"), ("AUTH_FAIL_DELAY", "0")]);
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(a.resolve(&secret(SHA1), ip).await.is_err());
-        assert!(!a.anonymous().can("api:entries:read"));
-    }
-}
+mod tests;

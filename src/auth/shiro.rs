@@ -38,18 +38,88 @@ fn implies(grant: &str, perm: &[&str]) -> bool {
     g[perm.len().min(g.len())..].iter().all(|gp| *gp == "*")
 }
 
-/// The permissions of Nightscout's built-in roles (`lib/authorization/storage.js`).
-pub fn builtin_role(name: &str) -> Option<&'static [&'static str]> {
-    Some(match name {
-        "admin" => &["*"],
-        "denied" => &[],
-        "status-only" => &["api:status:read"],
-        "readable" => &["*:*:read"],
-        "careportal" => &["api:treatments:create"],
-        "devicestatus-upload" => &["api:devicestatus:create"],
-        "activity" => &["api:activity:create"],
-        _ => return None,
-    })
+/// The permissions Nightscout 15's routes check (its `seenPermissions` after startup), sorted.
+pub const NIGHTSCOUT_PERMISSIONS: [&str; 37] = [
+    "admin:api:permissions:read",
+    "admin:api:roles:create",
+    "admin:api:roles:delete",
+    "admin:api:roles:list",
+    "admin:api:roles:update",
+    "admin:api:subjects:create",
+    "admin:api:subjects:delete",
+    "admin:api:subjects:read",
+    "admin:api:subjects:update",
+    "api:*:read",
+    "api:activity:create",
+    "api:activity:delete",
+    "api:activity:read",
+    "api:activity:update",
+    "api:devicestatus:create",
+    "api:devicestatus:delete",
+    "api:devicestatus:read",
+    "api:entries:create",
+    "api:entries:delete",
+    "api:entries:read",
+    "api:food:create",
+    "api:food:delete",
+    "api:food:read",
+    "api:food:update",
+    "api:pebble,entries:read",
+    "api:profile:create",
+    "api:profile:delete",
+    "api:profile:read",
+    "api:profile:update",
+    "api:status:read",
+    "api:treatments:create",
+    "api:treatments:delete",
+    "api:treatments:read",
+    "api:treatments:update",
+    "authorization:debug:test",
+    "notifications:*:ack",
+    "notifications:loop:push",
+];
+
+/// The trie shiro-trie 0.4.10 builds from `permissions` (its `_add`), as `GET
+/// /permissions/trie` serialises the trie object: `{"data": {segment: {…, "*": {}}}}`.
+pub fn trie_json(permissions: &[String]) -> serde_json::Value {
+    let mut data = serde_json::Map::new();
+    for p in permissions {
+        let parts: Vec<&str> = p.split(':').collect();
+        add(&mut data, &parts);
+    }
+    serde_json::json!({ "data": data })
+}
+
+type Node = serde_json::Map<String, serde_json::Value>;
+
+fn child<'a>(node: &'a mut Node, key: &str) -> &'a mut Node {
+    let slot = node.entry(key.to_owned()).or_insert_with(|| serde_json::json!({}));
+    if !slot.is_object() {
+        *slot = serde_json::json!({});
+    }
+    slot.as_object_mut().expect("just made an object")
+}
+
+/// One permission into the trie: a comma list branches, each branch taking the rest; a path
+/// that did not branch ends in a `*` leaf unless its parent already has a `*` (or it is one).
+fn add(trie: &mut Node, parts: &[&str]) {
+    let mut node = trie;
+    let mut parent_has_star = false;
+    for (i, part) in parts.iter().enumerate() {
+        let values: Vec<&str> = part.split(',').collect();
+        if values.len() > 1 {
+            for v in values {
+                add(child(node, v), &parts[i + 1..]);
+            }
+            return;
+        }
+        // shiro-trie looks at the parent after the child is made, so a `*` segment counts.
+        parent_has_star = values[0] == "*" || node.contains_key("*");
+        node = child(node, values[0]);
+    }
+    if !parent_has_star || parts.is_empty() {
+        node.insert("*".into(), serde_json::json!({}));
+    }
 }
 
 #[cfg(test)]
@@ -100,9 +170,17 @@ mod tests {
     }
 
     #[test]
-    fn builtin_roles_are_known() {
-        assert_eq!(builtin_role("readable"), Some(&["*:*:read"][..]));
-        assert_eq!(builtin_role("denied"), Some(&[][..]));
-        assert_eq!(builtin_role("nobody"), None);
+    fn the_trie_is_shaped_as_shiro_trie_builds_it() {
+        let t = trie_json(&g(&["api:entries:read", "api:pebble,entries:read", "*"]));
+        assert_eq!(
+            t,
+            serde_json::json!({"data": {
+                "api": {
+                    "entries": {"read": {"*": {}}},
+                    "pebble": {"read": {"*": {}}},
+                },
+                "*": {},
+            }})
+        );
     }
 }

@@ -73,6 +73,9 @@ pub struct Config {
     pub api_secret: Option<Secret>,
     pub auth_default_roles: Vec<String>,
     pub auth_fail_delay: Duration,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX` (default `auth_`): MongoDB keeps access-token
+    /// subjects and roles in `<prefix>subjects` and `<prefix>roles`.
+    pub auth_collections_prefix: String,
     pub units: Units,
     pub thresholds: Thresholds,
     pub alarm_types: String,
@@ -82,6 +85,8 @@ pub struct Config {
     pub uuid_handling: bool,
     pub obscure_device_provenance: Option<String>,
     pub enable: Vec<String>,
+    /// `DISABLE`: features taken out of the enabled ones (`lib/settings.js`), lower case.
+    pub disable: Vec<String>,
     pub time_format: u32,
     pub custom_title: String,
     pub theme: String,
@@ -108,6 +113,9 @@ pub struct Config {
     pub on_azure_app_service: bool,
     /// Several instances behind one address: which socket.io adapter they share, and Redis.
     pub scale: crate::config::scale::Scale,
+    /// `FERROSCOUT_TRUSTED_PROXIES`: how many proxies in front of us append to `X-Forwarded-For`
+    /// (default 1 on Azure App Service, whose front end does, else 0: the peer is the client).
+    pub trusted_proxy_hops: usize,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
     /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
@@ -115,28 +123,6 @@ pub struct Config {
     /// The vendor clouds to pull readings from (`CONNECT_*`, legacy `BRIDGE_*`).
     pub(crate) bridges: crate::bridges::config::Bridges,
 }
-
-/// Variables whose raw value is passed through to `status.json` settings.
-const PASSTHROUGH: [&str; 18] = [
-    "ALARM_URGENT_HIGH",
-    "ALARM_HIGH",
-    "ALARM_LOW",
-    "ALARM_URGENT_LOW",
-    "ALARM_TIMEAGO_WARN",
-    "ALARM_TIMEAGO_WARN_MINS",
-    "ALARM_TIMEAGO_URGENT",
-    "ALARM_TIMEAGO_URGENT_MINS",
-    "NIGHT_MODE",
-    "EDIT_MODE",
-    "SHOW_RAWBG",
-    "SHOW_PLUGINS",
-    "SHOW_FORECAST",
-    "SCALE_Y",
-    "FOCUS_HOURS",
-    "DAY_START",
-    "DAY_END",
-    "AUTHENTICATION_PROMPT_ON_LOAD",
-];
 
 /// Reads a variable the way Nightscout does: the first non-empty of `CUSTOMCONNSTR_X`,
 /// `CUSTOMCONNSTR_x`, `X`, `x`, trimmed.
@@ -297,13 +283,16 @@ impl Config {
         };
         let scale = scale::Scale::from_env(&env, mongo_uri.is_some())?;
         let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
-        let raw = PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
+        let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
             hostname: env.get("HOSTNAME"),
             api_secret,
             auth_default_roles,
             auth_fail_delay: Duration::from_millis(fail_delay as u64),
+            auth_collections_prefix: env
+                .get("MONGO_AUTHENTICATION_COLLECTIONS_PREFIX")
+                .unwrap_or_else(|| "auth_".into()),
             units,
             thresholds,
             alarm_types,
@@ -313,6 +302,12 @@ impl Config {
             uuid_handling: env.flag("UUID_HANDLING", true),
             obscure_device_provenance: env.get("OBSCURE_DEVICE_PROVENANCE"),
             enable,
+            disable: env
+                .get("DISABLE")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             time_format,
             custom_title: env.get("CUSTOM_TITLE").unwrap_or_else(|| "Nightscout".into()),
             theme: env.get("THEME").unwrap_or_else(|| "default".into()),
@@ -336,6 +331,14 @@ impl Config {
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
             scale,
+            trusted_proxy_hops: match env.get("FERROSCOUT_TRUSTED_PROXIES") {
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "FERROSCOUT_TRUSTED_PROXIES",
+                    what: "a number of proxy hops (0, 1, 2, ..)",
+                    value: v.clone(),
+                })?,
+                None => usize::from(env.get("WEBSITE_SITE_NAME").is_some()),
+            },
             raw,
             plugins: plugins::PluginSettings::from_env(&env),
             bridges,

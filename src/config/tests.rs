@@ -111,3 +111,29 @@ fn version_num_is_nightscouts_number_of_the_version() {
     assert_eq!(public::version_num("15.0.7"), 150_007);
     assert_eq!(public::version_num("14.2"), 140_200);
 }
+
+#[test]
+fn careportal_enabled_follows_nightscouts_rules_api_secret_enable_and_disable() {
+    let secret = ("API_SECRET", "0123456789abcdef");
+    let status = |vars: &[(&str, &str)]| public::status_json(&cfg(vars).unwrap(), "sqlite");
+    let s = status(&[secret]);
+    assert_eq!(s["careportalEnabled"], true, "careportal is a default feature");
+    assert!(s["settings"]["DEFAULT_FEATURES"].as_array().unwrap().contains(&"careportal".into()));
+    assert_eq!(status(&[])["careportalEnabled"], false, "without API_SECRET nothing can be entered");
+    let s = status(&[secret, ("DISABLE", "careportal")]);
+    assert_eq!(s["careportalEnabled"], false);
+    assert!(!s["settings"]["enable"].as_array().unwrap().contains(&"careportal".into()));
+}
+
+#[test]
+fn enabled_features_are_in_nightscouts_order_with_treatmentnotify_only_for_careportal_or_maker() {
+    let features = |vars: &[(&str, &str)]| public::enabled_features(&cfg(vars).unwrap());
+    let d = features(&[]);
+    assert_eq!(d.first().map(String::as_str), Some("bgnow"));
+    assert_eq!(d.last().map(String::as_str), Some("ar2"));
+    assert!(d.contains(&"careportal".into()) && !d.contains(&"treatmentnotify".into()));
+    let e = features(&[("ENABLE", "careportal iob cob"), ("DISABLE", "upbat COB")]);
+    assert_eq!(&e[..3], ["careportal", "iob", "treatmentnotify"].map(String::from));
+    assert!(!e.contains(&"upbat".into()), "DISABLE takes out a default");
+    assert!(!e.contains(&"cob".into()), "DISABLE is lower-cased as ENABLE is");
+}

@@ -20,6 +20,15 @@ pub fn first_invalid_id(docs: &[Doc]) -> Option<&Value> {
     docs.iter().filter_map(|d| d.get("_id")).find(|v| !v.as_str().is_some_and(is_object_id))
 }
 
+/// A field name with a NUL anywhere in `v`: no store can hold it (BSON names are C strings).
+pub fn has_nul_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || has_nul_key(v)),
+        Value::Array(a) => a.iter().any(has_nul_key),
+        _ => false,
+    }
+}
+
 /// The documents of a body: an object is one document, an array its objects. Empty objects
 /// (what a body of another content type parses to) are not documents.
 pub fn docs_of(body: Value) -> Vec<Doc> {

@@ -33,6 +33,24 @@ pub fn json_number(x: f64) -> Value {
     }
 }
 
+/// Whole doubles anywhere in `v` become integers: JSON parsed by JavaScript has one number type,
+/// so a client that sent `4.0` stores (and reads back) `4`, as from Nightscout.
+pub fn whole_numbers_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64()
+                && x.fract() == 0.0
+                && x.abs() < 9.0e15
+            {
+                *n = Number::from(x as i64);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(o) => o.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// JavaScript truthiness of a JSON value.
 pub fn truthy(v: &Value) -> bool {
     match v {

@@ -65,6 +65,8 @@ pub mod entries;
 pub mod filter;
 /// Units, delta and direction: the one shared implementation.
 pub mod glucose;
+/// The dashboard's translation tables (`frontend/src/translations/*.json`), for alarm text.
+pub mod i18n;
 /// JavaScript value rules: `Number()`, truthiness, `Math.round`, number printing.
 pub mod js;
 /// Nightscout's server plugins (iob, cob, basal, pump, loop, openaps, ages, ar2, ...): the
@@ -72,6 +74,8 @@ pub mod js;
 pub mod plugins;
 /// `upbat` and `dbsize` properties.
 pub mod properties;
+/// `lib/server/purifier.js`: HTML sanitising of uploaded strings.
+pub mod purify;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
 /// Dates as Nightscout (moment.js) reads and writes them.
@@ -82,3 +86,5 @@ pub mod times;
 pub mod treatments;
 /// Glucose units and BG thresholds.
 pub mod units;
+/// API v3's document rules: date, identifier, immutable fields, dedup keys.
+pub mod v3;

@@ -14,9 +14,10 @@ const UPBAT_URGENT: f64 = 20.0;
 const DBSIZE_WARN_PERCENT: f64 = 60.0;
 const DBSIZE_URGENT_PERCENT: f64 = 75.0;
 
-/// The uploader battery of a devicestatus: `uploader.battery`, or xDrip+'s `uploaderBattery`.
+/// The uploader battery of a devicestatus: `uploaderBattery` where present (Nightscout's data
+/// loader replaces `uploader` by `{battery: uploaderBattery}`), else `uploader.battery`.
 pub fn uploader_battery(doc: &Doc) -> Option<f64> {
-    let v = doc.get("uploader").and_then(|u| u.get("battery")).or_else(|| doc.get("uploaderBattery"))?;
+    let v = doc.get("uploaderBattery").or_else(|| doc.get("uploader").and_then(|u| u.get("battery")))?;
     match v {
         Value::String(s) => match parse_int_js(s) {
             Val::Int(n) => Some(n as f64),
@@ -81,18 +82,19 @@ fn status_class(notification: Option<&Value>) -> &'static str {
 
 /// `upbat`: per uploading device its statuses and the lowest battery of its last 10 minutes,
 /// and the lowest of those. `statuses` are the devicestatus documents of the last 30 minutes.
-pub fn upbat(statuses: &[Doc]) -> Value {
+pub fn upbat<D: std::borrow::Borrow<Doc>>(statuses: &[D]) -> Value {
     upbat_with(statuses, UPBAT_WARN, UPBAT_URGENT)
 }
 
 /// `upbat` with the `UPBAT_WARN` / `UPBAT_URGENT` percentages.
-pub fn upbat_with(statuses: &[Doc], warn: f64, urgent: f64) -> Value {
+pub fn upbat_with<D: std::borrow::Borrow<Doc>>(statuses: &[D], warn: f64, urgent: f64) -> Value {
     struct Device {
         uri: String,
         statuses: Vec<(i64, Option<f64>, Value, Value)>,
     }
     let mut devices: Vec<Device> = Vec::new();
     for s in statuses {
+        let s: &Doc = s.borrow();
         if !s.contains_key("uploader") && !s.contains_key("uploaderBattery") {
             continue;
         }
@@ -178,7 +180,7 @@ mod tests {
         assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["display"], "25%");
         assert_eq!(u["devices"]["xDrip-DexcomG6"]["min"]["notification"], 1);
         assert!(u["devices"].get("openaps://rig").is_none(), "no uploader, no device");
-        assert_eq!(upbat(&[])["display"], "?%");
+        assert_eq!(upbat::<Doc>(&[])["display"], "?%");
         let rig = doc(json!({"device": "openaps://rig", "created_at": "2024-01-01T10:00:00Z",
             "uploader": {"batteryVoltage": 3950}}));
         let u = upbat(&[rig]);

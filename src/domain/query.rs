@@ -117,6 +117,13 @@ pub fn is_uuid(s: &str) -> bool {
         && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Most alternatives one `$in`, `$nin`, `$or`, `$and` or list may hold.
+pub const MAX_ALTERNATIVES: usize = 5_000;
+
+fn too_many_alternatives(what: &str) -> QueryError {
+    QueryError(format!("{what} may hold at most {MAX_ALTERNATIVES} alternatives"))
+}
+
 struct Parser<'a> {
     spec: &'a Spec,
     uuid_handling: bool,
@@ -156,6 +163,9 @@ impl Parser<'_> {
             Value::Object(m) => m.values().collect(),
             _ => return Err(QueryError(format!("{op} needs a list of conditions"))),
         };
+        if items.len() > MAX_ALTERNATIVES {
+            return Err(too_many_alternatives(op));
+        }
         let mut parts = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -171,6 +181,9 @@ impl Parser<'_> {
             Value::Object(m) if m.keys().any(|k| k.starts_with('$')) => self.operators(path, m),
             Value::Object(m) => self.object(path, m),
             Value::Array(items) => {
+                if items.len() > MAX_ALTERNATIVES {
+                    return Err(too_many_alternatives("a list"));
+                }
                 let vals = items.iter().map(|i| self.scalar(path, i)).collect::<Result<_, _>>()?;
                 Ok(Filter::field(path, Cond::In(vals)))
             }
@@ -211,6 +224,9 @@ impl Parser<'_> {
                         Value::Object(o) => o.values().collect(),
                         single => vec![single],
                     };
+                    if items.len() > MAX_ALTERNATIVES {
+                        return Err(too_many_alternatives(op));
+                    }
                     let vals = items.into_iter().map(|i| self.scalar(path, i)).collect::<Result<_, _>>()?;
                     if op == "$in" { Cond::In(vals) } else { Cond::Nin(vals) }
                 }
@@ -295,7 +311,15 @@ fn regex_cond(pattern: String, options: String) -> Result<Cond, QueryError> {
     if let Some(c) = options.chars().find(|c| !matches!(c, 'i' | 'm' | 's' | 'x' | 'u' | 'g')) {
         return Err(QueryError(format!("Unsupported regex option {c:?}")));
     }
-    if let Err(e) = regex::RegexBuilder::new(&pattern).size_limit(1 << 20).build() {
+    // Validated as it will run: with its options (`x` changes what a pattern means).
+    let compiled = regex::RegexBuilder::new(&pattern)
+        .case_insensitive(options.contains('i'))
+        .multi_line(options.contains('m'))
+        .dot_matches_new_line(options.contains('s'))
+        .ignore_whitespace(options.contains('x'))
+        .size_limit(1 << 20)
+        .build();
+    if let Err(e) = compiled {
         return Err(QueryError(format!("Invalid regular expression {pattern:?}: {}", summary(&e.to_string()))));
     }
     Ok(Cond::Regex { pattern, options })

@@ -7,6 +7,16 @@ use super::query::QueryError;
 /// More alternatives than this is a mistake, not a query.
 const MAX_PATTERNS: usize = 1000;
 
+/// The expanded patterns may take at most this many bytes together.
+const MAX_EXPANSION_BYTES: usize = 1 << 20;
+
+fn too_many(pattern: &str) -> QueryError {
+    let shown: String = pattern.chars().take(80).collect();
+    QueryError(format!(
+        "the pattern {shown:?} expands to more than {MAX_PATTERNS} alternatives or {MAX_EXPANSION_BYTES} bytes"
+    ))
+}
+
 /// Brace expansion: each `{x..y}` (numbers, zero-padded to the wider end when either is) or
 /// `{a,b,..}` group multiplies the alternatives; anything else is literal.
 pub fn expand(pattern: &str) -> Result<Vec<String>, QueryError> {
@@ -20,15 +30,20 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, QueryError> {
         };
         let literal = &rest[..open];
         let alts = alternatives(&rest[open + 1..close]);
+        // Bounded before anything is built: the count and the bytes the expansion would take.
+        let (n, widest) = match &alts {
+            Some(a) => (a.len(), a.iter().map(String::len).max().unwrap_or(0)),
+            None => (1, close + 1),
+        };
+        let longest = out.iter().map(String::len).max().unwrap_or(0) + literal.len() + widest;
+        let count = out.len().saturating_mul(n);
+        if count > MAX_PATTERNS || count.saturating_mul(longest) > MAX_EXPANSION_BYTES {
+            return Err(too_many(pattern));
+        }
         let next: Vec<String> = match alts {
             Some(alts) => out.iter().flat_map(|o| alts.iter().map(move |a| format!("{o}{literal}{a}"))).collect(),
             None => out.iter().map(|o| format!("{o}{}", &rest[..=close])).collect(),
         };
-        if next.len() > MAX_PATTERNS {
-            return Err(QueryError(format!(
-                "the pattern {pattern:?} expands to more than {MAX_PATTERNS} alternatives"
-            )));
-        }
         out = next;
         rest = &rest[close + 1..];
     }
@@ -105,6 +120,17 @@ mod tests {
         assert_eq!(expand("plain").unwrap(), vec!["plain"]);
         assert!(expand("{0..9999}").unwrap().len() == 1, "a huge range is literal");
         assert!(expand("{0..99}{0..99}").is_err());
+    }
+
+    #[test]
+    fn huge_expansions_are_refused_before_they_are_built() {
+        // About 20 KB of alternatives in two groups: 10^7 combinations if built.
+        let list = vec!["a"; 3_000].join(",");
+        assert!(expand(&format!("{{{list}}}{{{list}}}")).is_err());
+        assert!(expand(&format!("{{{list}}}")).is_err(), "one group over the count");
+        let long = "x".repeat(5_000);
+        assert!(expand(&format!("{long}{{0..499}}{long}")).is_err(), "500 x 10 KB is over the byte budget");
+        assert_eq!(expand("{0..9}{0..9}{0..9}").unwrap().len(), 1000, "the limit itself is allowed");
     }
 
     #[test]

@@ -1,16 +1,24 @@
-//! In-memory recent data (Nightscout's `ddata`), and what each write changed in it: the delta
-//! `dataUpdate` for the root namespace and the `/storage` events.
+//! In-memory recent data (Nightscout's `ddata`), its one owner: loaded once, then every confirmed
+//! write is applied in place (`apply`), windows are trimmed by time and reconciled against the
+//! store on a timer. Answers the delta `dataUpdate`, the `/storage` events, and the recent reads
+//! REST serves from memory (`reads`).
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use tokio::sync::watch;
 
 use crate::domain::time::now_ms;
 use crate::store::{Collection, Store, StoreResult};
 
+mod apply;
+pub mod reads;
 pub mod runtime;
 pub mod snapshot;
 
+pub use snapshot::Shared;
 use snapshot::{Changes, Snapshot};
 
 /// One `/storage` event: `create`/`update`/`delete` for a collection.
@@ -21,7 +29,7 @@ pub struct StorageEvent {
     pub payload: Value,
 }
 
-/// What a refresh found.
+/// What applying writes (or a reconcile) found.
 #[derive(Debug, Default)]
 pub struct Update {
     /// The delta `dataUpdate`, when anything a dashboard shows changed.
@@ -29,24 +37,95 @@ pub struct Update {
     pub storage: Vec<StorageEvent>,
 }
 
-/// The recent data, replaced whole (copy on write) after each refresh.
+/// The recent data, published as immutable snapshots that share their documents.
 pub struct Engine {
     store: Arc<dyn Store>,
     snap: RwLock<Arc<Snapshot>>,
+    /// Writes confirmed by the store so far (counted by `NotifyingStore`), and writes the
+    /// published snapshot reflects.
+    written: Arc<AtomicU64>,
+    applied: watch::Sender<u64>,
+    loaded: watch::Sender<bool>,
+    /// Whether REST reads may be answered from memory (on unless switched off), and how many were.
+    serve_reads: AtomicBool,
+    memory_reads: AtomicU64,
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>) -> Engine {
-        Engine { store, snap: RwLock::new(Arc::new(Snapshot::default())) }
+    /// An engine over `store`; `written` counts the writes the store confirmed.
+    pub fn new(store: Arc<dyn Store>, written: Arc<AtomicU64>) -> Engine {
+        Engine {
+            store,
+            snap: RwLock::new(Arc::new(Snapshot::default())),
+            written,
+            applied: watch::channel(0).0,
+            loaded: watch::channel(false).0,
+            serve_reads: AtomicBool::new(true),
+            memory_reads: AtomicU64::new(0),
+        }
     }
 
-    /// The current snapshot.
+    /// The current snapshot (empty until loaded).
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snap.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Loads every collection's window.
+    /// The recent documents of one collection, ascending by time, shared with the engine (for
+    /// computations over recent data, like IOB and COB).
+    pub fn recent(&self, coll: Collection) -> Vec<Shared> {
+        self.snapshot().docs(coll).to_vec()
+    }
+
+    /// Switches answering REST reads from memory on or off (they then go to the store).
+    pub fn set_serve_reads(&self, on: bool) {
+        self.serve_reads.store(on, Ordering::SeqCst);
+    }
+
+    /// Counts a REST read answered from memory.
+    pub fn served_from_memory(&self) {
+        self.memory_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// REST reads answered from memory so far.
+    pub fn memory_reads(&self) -> u64 {
+        self.memory_reads.load(Ordering::Relaxed)
+    }
+
+    /// Waits up to `limit` until the snapshot is loaded and reflects every write confirmed
+    /// before the call; true if it does.
+    pub async fn caught_up(&self, limit: Duration) -> bool {
+        let target = self.written.load(Ordering::SeqCst);
+        let (mut loaded, mut applied) = (self.loaded.subscribe(), self.applied.subscribe());
+        if *loaded.borrow() && *applied.borrow() >= target {
+            return true;
+        }
+        tokio::time::timeout(limit, async {
+            let _ = loaded.wait_for(|v| *v).await;
+            let _ = applied.wait_for(|a| *a >= target).await;
+        })
+        .await
+        .is_ok()
+    }
+
+    /// The snapshot, for a REST read that memory may answer: only when serving reads from
+    /// memory is on and the snapshot reflects every write confirmed before the request (waiting
+    /// a second at most); `None` sends the read to the store.
+    pub async fn fresh(&self) -> Option<Arc<Snapshot>> {
+        if !self.serve_reads.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.caught_up(Duration::from_secs(1)).await.then(|| self.snapshot())
+    }
+
+    /// Loads every collection's window and publishes it.
     pub async fn load_all(&self) -> StoreResult<()> {
+        let next = self.load_fresh().await?;
+        self.publish(Arc::new(next));
+        self.loaded.send_replace(true);
+        Ok(())
+    }
+
+    async fn load_fresh(&self) -> StoreResult<Snapshot> {
         let now = now_ms();
         let mut next = Snapshot::default();
         for coll in Collection::ALL {
@@ -54,8 +133,7 @@ impl Engine {
         }
         next.stats_taken = i64::MIN / 2;
         snapshot::load_stats(&*self.store, now, &mut next).await;
-        *self.snap.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
-        Ok(())
+        Ok(next)
     }
 
     /// Makes `next` the current snapshot.
@@ -63,40 +141,60 @@ impl Engine {
         *self.snap.write().unwrap_or_else(|e| e.into_inner()) = next;
     }
 
-    /// Reloads the windows of `colls` into a new snapshot (not yet published) and reports what
-    /// changed. Refreshes run one at a time (from the broadcaster).
-    pub async fn refresh(&self, colls: &[Collection]) -> StoreResult<(Arc<Snapshot>, Update)> {
+    /// Records that the published snapshot reflects writes up to `seq`.
+    pub fn mark_applied(&self, seq: u64) {
+        self.applied.send_if_modified(|a| {
+            let newer = seq > *a;
+            if newer {
+                *a = seq;
+            }
+            newer
+        });
+    }
+
+    /// Reloads every window and reports what differs from memory (writes made by someone else,
+    /// or missed): the new snapshot (not yet published) and its update. Documents that did not
+    /// change keep being shared with the current snapshot.
+    pub async fn reconcile(&self) -> StoreResult<(Arc<Snapshot>, Update)> {
         let now = now_ms();
         let prev = self.snapshot();
-        let mut next = (*prev).clone();
-        for &c in colls {
-            snapshot::load(&*self.store, c, now, &mut next).await?;
-        }
+        let mut next = self.load_fresh().await?;
+        next.dbstats = prev.dbstats;
+        next.stats_taken = prev.stats_taken;
         snapshot::load_stats(&*self.store, now, &mut next).await;
-        let mut update = Update::default();
-        let mut delta = Map::new();
-        for &c in colls {
-            let changes = snapshot::diff(prev.docs(c), next.docs(c), snapshot::cutoff(c, now), snapshot::time_of(c));
-            if changes.is_empty() {
-                continue;
+        let mut changes = Vec::new();
+        for c in Collection::ALL {
+            let ch = snapshot::diff(prev.docs(c), next.docs(c), snapshot::cutoff(c, now), snapshot::time_of(c));
+            apply::keep_shared(&prev, &mut next, c);
+            if !ch.is_empty() {
+                changes.push((c, ch));
             }
-            add_delta(&mut delta, c, &changes, &next);
-            update.storage.extend(storage_events(c, &changes));
         }
-        if !delta.is_empty() {
-            let mut out = Map::new();
-            out.insert("delta".into(), Value::Bool(true));
-            out.insert("lastUpdated".into(), Value::from(now));
-            out.append(&mut delta);
-            update.delta = Some(Value::Object(out));
-        }
-        Ok((Arc::new(next), update))
+        Ok((Arc::new(next), update_of(&prev, &changes, now)))
     }
 }
 
+/// The delta `dataUpdate` and `/storage` events for what changed, per collection.
+fn update_of(prev: &Snapshot, changes: &[(Collection, Changes)], now: i64) -> Update {
+    let mut update = Update::default();
+    let mut delta = Map::new();
+    for (c, ch) in changes {
+        add_delta(&mut delta, *c, ch);
+        update.storage.extend(storage_events(*c, ch, prev.docs(*c)));
+    }
+    if !delta.is_empty() {
+        let mut out = Map::new();
+        out.insert("delta".into(), Value::Bool(true));
+        out.insert("lastUpdated".into(), Value::from(now));
+        out.append(&mut delta);
+        update.delta = Some(Value::Object(out));
+    }
+    update
+}
+
 /// The delta arrays for one collection (`lib/data/calcdelta.js`): new and changed items;
-/// treatment changes and removals marked with `action`.
-fn add_delta(delta: &mut Map<String, Value>, coll: Collection, ch: &Changes, next: &Snapshot) {
+/// treatment changes and removals marked with `action`; the profile whole.
+fn add_delta(delta: &mut Map<String, Value>, coll: Collection, ch: &Changes) {
     match coll {
         Collection::Entries => {
             for (k, v) in snapshot::entries_by_kind(ch.created.iter().chain(&ch.updated)) {
@@ -123,17 +221,20 @@ fn add_delta(delta: &mut Map<String, Value>, coll: Collection, ch: &Changes, nex
             }
         }
         Collection::Profile => {
-            delta.insert("profiles".into(), next.profile.iter().map(runtime::profile).collect::<Vec<_>>().into());
+            let p: Vec<Value> =
+                ch.created.iter().chain(&ch.updated).map(|d| Value::Object(runtime::profile(d))).collect();
+            delta.insert("profiles".into(), p.into());
         }
         Collection::Food | Collection::Activity => {}
     }
 }
 
-/// `/storage` events in API v3's shape: the document with its `identifier`.
-fn storage_events(coll: Collection, ch: &Changes) -> Vec<StorageEvent> {
+/// `/storage` events in API v3's shape: the document with its `identifier`; a delete names the
+/// removed document's `identifier` (its `_id` when it has none), as AndroidAPS matches it.
+fn storage_events(coll: Collection, ch: &Changes, prev: &[Shared]) -> Vec<StorageEvent> {
     let name = coll.default_name();
-    let doc = |d: &crate::domain::Doc| {
-        let mut d = d.clone();
+    let doc = |d: &Shared| {
+        let mut d = (**d).clone();
         if !d.contains_key("identifier")
             && let Some(id) = d.get("_id").cloned()
         {
@@ -149,6 +250,8 @@ fn storage_events(coll: Collection, ch: &Changes) -> Vec<StorageEvent> {
         out.push(StorageEvent { collection: coll, event: "update", payload: json!({"colName": name, "doc": doc(d)}) });
     }
     for (id, _) in &ch.removed {
+        let gone = prev.iter().find(|d| d.get("_id") == Some(id));
+        let id = gone.and_then(|d| d.get("identifier")).filter(|v| v.is_string()).unwrap_or(id);
         out.push(StorageEvent {
             collection: coll,
             event: "delete",

@@ -1,8 +1,9 @@
 //! The recent data every dashboard gets (Nightscout's `ddata`): loaded from the store, kept in
-//! memory, and compared before and after each write to find what changed.
+//! memory with each document shared (`Arc`) between snapshots, and compared with a fresh load on
+//! reconcile to find what changed.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
@@ -20,7 +21,7 @@ pub const TREATMENTS_WINDOW: i64 = 60 * HOUR;
 /// Devicestatus: one day (`DEVICESTATUS_DAYS`).
 pub const DEVICESTATUS_WINDOW: i64 = 24 * HOUR;
 /// The latest of these treatments is kept however old, up to 62 days.
-const SPECIAL_EVENTS: [&str; 7] = [
+pub const SPECIAL_EVENTS: [&str; 7] = [
     "Profile Switch",
     "Sensor Start",
     "Sensor Change",
@@ -29,20 +30,24 @@ const SPECIAL_EVENTS: [&str; 7] = [
     "Insulin Change",
     "Pump Battery Change",
 ];
-const SPECIAL_WINDOW: i64 = 62 * 24 * HOUR;
+pub const SPECIAL_WINDOW: i64 = 62 * 24 * HOUR;
+
+/// A stored document, shared by every snapshot that holds it.
+pub type Shared = Arc<Doc>;
 
 /// Raw stored documents of the recent windows, ascending by time.
 #[derive(Default)]
 pub struct Snapshot {
-    pub entries: Vec<Doc>,
-    pub treatments: Vec<Doc>,
-    pub devicestatus: Vec<Doc>,
-    pub profile: Option<Doc>,
-    pub food: Vec<Doc>,
+    pub entries: Vec<Shared>,
+    pub treatments: Vec<Shared>,
+    pub devicestatus: Vec<Shared>,
+    pub profile: Option<Shared>,
+    pub food: Vec<Shared>,
     pub dbstats: DbStats,
     /// Epoch ms the snapshot was taken, and the database sizes were.
     pub taken: i64,
     pub stats_taken: i64,
+    /// The full `dataUpdate`, built on first use.
     full: OnceLock<Value>,
 }
 
@@ -70,12 +75,16 @@ fn iso(ms: i64) -> Val {
     Val::Str(to_iso_utc(ms).unwrap_or_default())
 }
 
+fn shared(docs: Vec<Doc>) -> Vec<Shared> {
+    docs.into_iter().map(Arc::new).collect()
+}
+
 /// Reads one collection's window as the snapshot holds it.
 pub async fn load(store: &dyn Store, coll: Collection, now: i64, snap: &mut Snapshot) -> StoreResult<()> {
     match coll {
         Collection::Entries => {
             let q = Query::new(since("date", Val::Int(now - ENTRIES_WINDOW))).sort("date", Dir::Asc);
-            snap.entries = store.find(coll, &q).await?;
+            snap.entries = shared(store.find(coll, &q).await?);
         }
         Collection::Treatments => {
             let q = Query::new(since("created_at", iso(now - TREATMENTS_WINDOW))).sort("created_at", Dir::Asc);
@@ -91,17 +100,17 @@ pub async fn load(store: &dyn Store, coll: Collection, now: i64, snap: &mut Snap
                 }
             }
             docs.sort_by_key(|d| Collection::DeviceStatus.time_ms(d).unwrap_or(i64::MIN));
-            snap.treatments = docs;
+            snap.treatments = shared(docs);
         }
         Collection::DeviceStatus => {
             let q = Query::new(since("created_at", iso(now - DEVICESTATUS_WINDOW))).sort("created_at", Dir::Asc);
-            snap.devicestatus = store.find(coll, &q).await?;
+            snap.devicestatus = shared(store.find(coll, &q).await?);
         }
         Collection::Profile => {
             let q = Query::new(Filter::All).sort("startDate", Dir::Desc).sort("_id", Dir::Desc).limit(Some(1));
-            snap.profile = store.find(coll, &q).await?.into_iter().next();
+            snap.profile = store.find(coll, &q).await?.into_iter().next().map(Arc::new);
         }
-        Collection::Food => snap.food = store.find(coll, &Query::new(Filter::All)).await?,
+        Collection::Food => snap.food = shared(store.find(coll, &Query::new(Filter::All)).await?),
         Collection::Activity => {}
     }
     snap.taken = now;
@@ -121,8 +130,8 @@ pub async fn load_stats(store: &dyn Store, now: i64, snap: &mut Snapshot) {
 /// What a write changed in one collection's window.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
-    pub created: Vec<Doc>,
-    pub updated: Vec<Doc>,
+    pub created: Vec<Shared>,
+    pub updated: Vec<Shared>,
     /// `_id` and time of documents gone from a part of the window that is still covered.
     pub removed: Vec<(Value, Option<i64>)>,
 }
@@ -135,8 +144,8 @@ impl Changes {
 
 /// Compares two windows by `_id`. A document missing from `next` counts as removed only if its
 /// time is at or after `cutoff` (older ones merely aged out of the window).
-pub fn diff(prev: &[Doc], next: &[Doc], cutoff: i64, time: impl Fn(&Doc) -> Option<i64>) -> Changes {
-    let before: HashMap<&Value, &Doc> = prev.iter().filter_map(|d| Some((d.get("_id")?, d))).collect();
+pub fn diff(prev: &[Shared], next: &[Shared], cutoff: i64, time: impl Fn(&Doc) -> Option<i64>) -> Changes {
+    let before: HashMap<&Value, &Shared> = prev.iter().filter_map(|d| Some((d.get("_id")?, d))).collect();
     let mut out = Changes::default();
     let mut seen = std::collections::HashSet::new();
     for d in next {
@@ -144,7 +153,7 @@ pub fn diff(prev: &[Doc], next: &[Doc], cutoff: i64, time: impl Fn(&Doc) -> Opti
         seen.insert(id);
         match before.get(id) {
             None => out.created.push(d.clone()),
-            Some(old) if *old != d => out.updated.push(d.clone()),
+            Some(old) if **old != *d => out.updated.push(d.clone()),
             Some(_) => {}
         }
     }
@@ -178,7 +187,7 @@ pub fn cutoff(coll: Collection, now: i64) -> i64 {
 
 impl Snapshot {
     /// The window of one collection.
-    pub fn docs(&self, coll: Collection) -> &[Doc] {
+    pub fn docs(&self, coll: Collection) -> &[Shared] {
         match coll {
             Collection::Entries => &self.entries,
             Collection::Treatments => &self.treatments,
@@ -198,10 +207,16 @@ impl Snapshot {
             for k in ["sgvs", "cals"] {
                 out.insert(k.into(), entries.remove(k).unwrap_or_default().into());
             }
-            out.insert("profiles".into(), self.profile.iter().map(runtime::profile).collect::<Vec<_>>().into());
+            out.insert("profiles".into(), self.profile.iter().map(|d| runtime::profile(d)).collect::<Vec<_>>().into());
             out.insert("mbgs".into(), entries.remove("mbgs").unwrap_or_default().into());
-            out.insert("food".into(), self.food.clone().into());
-            out.insert("treatments".into(), self.treatments.iter().map(runtime::treatment).collect::<Vec<_>>().into());
+            out.insert(
+                "food".into(),
+                self.food.iter().map(|d| Value::Object((**d).clone())).collect::<Vec<_>>().into(),
+            );
+            out.insert(
+                "treatments".into(),
+                self.treatments.iter().map(|d| runtime::treatment(d)).collect::<Vec<_>>().into(),
+            );
             out.insert(
                 "dbstats".into(),
                 json!({"dataSize": self.dbstats.data_size, "indexSize": self.dbstats.index_size}),
@@ -212,7 +227,7 @@ impl Snapshot {
 }
 
 /// Runtime forms grouped into `sgvs`, `mbgs` and `cals`, keeping the order.
-pub fn entries_by_kind<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> HashMap<&'static str, Vec<Value>> {
+pub fn entries_by_kind<'a>(docs: impl IntoIterator<Item = &'a Shared>) -> HashMap<&'static str, Vec<Value>> {
     let mut out: HashMap<&'static str, Vec<Value>> = HashMap::new();
     for d in docs {
         if let Some(k) = EntryKind::of(d) {
@@ -223,7 +238,7 @@ pub fn entries_by_kind<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> HashMap<&
 }
 
 /// The 10 newest devicestatus per device and kind (`uploader`, `pump`, ...), ascending.
-fn reduced_devicestatus(docs: &[Doc]) -> Vec<Value> {
+fn reduced_devicestatus(docs: &[Shared]) -> Vec<Value> {
     let mut keep = vec![false; docs.len()];
     let mut counts: HashMap<(String, &str), usize> = HashMap::new();
     for (i, d) in docs.iter().enumerate().rev() {
@@ -246,8 +261,8 @@ fn reduced_devicestatus(docs: &[Doc]) -> Vec<Value> {
 mod tests {
     use super::*;
 
-    fn doc(v: Value) -> Doc {
-        v.as_object().cloned().unwrap()
+    fn doc(v: Value) -> Shared {
+        Arc::new(v.as_object().cloned().unwrap())
     }
 
     #[test]
@@ -265,7 +280,7 @@ mod tests {
 
     #[test]
     fn devicestatus_keeps_ten_newest_per_device_and_kind() {
-        let docs: Vec<Doc> = (0..15)
+        let docs: Vec<Shared> = (0..15)
             .map(|i| doc(json!({"_id": i, "device": "loop://x", "loop": {}, "created_at": format!("2024-01-01T00:{i:02}:00Z")})))
             .chain([doc(json!({"_id": 99, "device": "xdrip", "uploaderBattery": 40}))])
             .collect();

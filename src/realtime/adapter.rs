@@ -1,8 +1,9 @@
 //! The socket.io server with the adapter the configuration names (`SOCKETIO_ADAPTER`): none for
 //! one instance, socketioxide's Redis adapter or its MongoDB adapter for several. The adapter
 //! carries what socket.io needs across instances (broadcasts such as `clear_alarm` and `clients`,
-//! the socket count); recent data reaches each instance's engine through the change feed, and
-//! each instance pushes it to its own sockets.
+//! the socket count); recent data reaches each instance's engine through its change feed (its own
+//! writes) and the store's change stream (the others'), and each instance pushes it to its own
+//! sockets.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::app::AppState;
 use crate::auth::Authority;
 use crate::config::Config;
 use crate::config::scale::Adapter as Choice;
+use crate::engine::Engine;
 use crate::shared::Shared;
 use crate::store::{ChangeFeed, Store};
 use crate::write::Writer;
@@ -46,19 +48,20 @@ const CHANNEL_PREFIX: &str = "ferroscout-socket.io";
 const MONGO_COLLECTION: &str = "ferroscout_socketio_adapter";
 
 impl Realtime {
-    /// One instance, no adapter: builds the namespaces and starts the broadcaster, which reads
-    /// confirmed writes from `feed` (sent by `NotifyingStore`).
+    /// One instance, no adapter: builds the namespaces and starts the broadcaster, which applies
+    /// the confirmed writes of `feed` (sent by `NotifyingStore`) to `engine`.
     pub fn start(
         config: Arc<Config>,
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
+        engine: Arc<Engine>,
         feed: ChangeFeed,
     ) -> Realtime {
-        let (ctx, signals) = Ctx::new(config, store, writer, auth, feed.written.clone(), Shared::default());
+        let ctx = Ctx::new(config, store, writer, auth, engine, Shared::default());
         let (layer, io) = builder(&ctx).build_layer();
         let _: [(); 3] = namespaces(&io);
-        spawn_tasks(&io, &ctx, feed, signals);
+        spawn_tasks(&io, &ctx, feed);
         Realtime { io: Io::Local(io, layer) }
     }
 
@@ -69,16 +72,17 @@ impl Realtime {
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
+        engine: Arc<Engine>,
         feed: ChangeFeed,
         shared: Shared,
     ) -> Result<Realtime, String> {
         let choice = config.scale.adapter;
-        let (ctx, signals) = Ctx::new(config.clone(), store, writer, auth, feed.written.clone(), shared);
+        let ctx = Ctx::new(config.clone(), store, writer, auth, engine, shared);
         let io = match choice {
             Choice::Local => {
                 let (layer, io) = builder(&ctx).build_layer();
                 let _: [(); 3] = namespaces(&io);
-                spawn_tasks(&io, &ctx, feed, signals);
+                spawn_tasks(&io, &ctx, feed);
                 Io::Local(io, layer)
             }
             Choice::Redis => {
@@ -90,7 +94,7 @@ impl Realtime {
                 for init in namespaces(&io) {
                     init.await.map_err(|e| format!("socket.io Redis adapter: {e}"))?;
                 }
-                spawn_tasks(&io, &ctx, feed, signals);
+                spawn_tasks(&io, &ctx, feed);
                 Io::Redis(io, layer)
             }
             Choice::MongoDb => {
@@ -106,7 +110,7 @@ impl Realtime {
                 for init in namespaces(&io) {
                     init.await.map_err(|e| format!("socket.io MongoDB adapter: {e}"))?;
                 }
-                spawn_tasks(&io, &ctx, feed, signals);
+                spawn_tasks(&io, &ctx, feed);
                 Io::Mongo(io, layer)
             }
         };

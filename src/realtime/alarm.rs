@@ -12,10 +12,11 @@ use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
-use super::Ctx;
 use super::root::resolve;
+use super::{Ctx, DATA_RECEIVERS};
 use crate::config::Config;
 use crate::domain::glucose;
+use crate::domain::i18n::Tr;
 use crate::domain::js::js_number;
 use crate::domain::plugins::{self, notify};
 use crate::domain::time::now_ms;
@@ -70,40 +71,38 @@ fn display(c: &Config, mgdl: f64) -> String {
 /// The alarm the latest reading calls for: `(level, title, eventName, message)`.
 pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, String, &'static str, String)> {
     let (mgdl, mills) = latest?;
+    let tr = Tr::new(&c.language);
     let age_mins = (now - mills) as f64 / 60_000.0;
     if on(c, "ALARM_TIMEAGO_URGENT") && age_mins >= mins(c, "ALARM_TIMEAGO_URGENT_MINS", 30.0) {
-        return Some((
-            URGENT,
-            "Urgent, Stale data".into(),
-            "timeago",
-            format!("Last reading {} min ago", age_mins.floor()),
-        ));
+        let msg = tr.t("Last reading %1 min ago", &[&age_mins.floor()]);
+        return Some((URGENT, tr.t("Urgent, Stale data", &[]), "timeago", msg));
     }
     if on(c, "ALARM_TIMEAGO_WARN") && age_mins >= mins(c, "ALARM_TIMEAGO_WARN_MINS", 15.0) {
-        return Some((
-            WARN,
-            "Warning, Stale data".into(),
-            "timeago",
-            format!("Last reading {} min ago", age_mins.floor()),
-        ));
+        let msg = tr.t("Last reading %1 min ago", &[&age_mins.floor()]);
+        return Some((WARN, tr.t("Warning, Stale data", &[]), "timeago", msg));
     }
-    if mgdl <= 39.0 || age_mins >= 10.0 || !c.alarm_types.contains("simple") {
+    if mgdl <= 39.0 || age_mins >= 10.0 {
         return None;
     }
+    // Beyond Nightscout: with `predict` alone, AR2 needs two recent readings to say anything, so
+    // the first reading after a gap could be an urgent low nobody hears. The urgent thresholds
+    // (`BG_LOW`, `BG_HIGH`) therefore always apply to the current reading; the warnings only with
+    // `simple`, as in Nightscout.
+    let simple = c.alarm_types.contains("simple");
     let t = &c.thresholds;
-    let bg = format!("BG Now: {} {}", display(c, mgdl), c.units.as_str());
+    let bg = tr.t("BG Now: %1", &[&format!("{} {}", display(c, mgdl), c.units.as_str())]);
     let pick = if mgdl > t.bg_high && on(c, "ALARM_URGENT_HIGH") {
         Some((URGENT, "Urgent HIGH", "high"))
-    } else if mgdl > t.bg_target_top && on(c, "ALARM_HIGH") {
+    } else if simple && mgdl > t.bg_target_top && on(c, "ALARM_HIGH") {
         Some((WARN, "Warning HIGH", "high"))
     } else if mgdl < t.bg_low && on(c, "ALARM_URGENT_LOW") {
         Some((URGENT, "Urgent LOW", "low"))
-    } else if mgdl < t.bg_target_bottom && on(c, "ALARM_LOW") {
+    } else if simple && mgdl < t.bg_target_bottom && on(c, "ALARM_LOW") {
         Some((WARN, "Warning LOW", "low"))
     } else {
         None
     };
-    pick.map(|(l, title, ev)| (l, title.to_owned(), ev, bg))
+    pick.map(|(l, title, ev)| (l, tr.t(title, &[]), ev, bg))
 }
 
 /// The notifications due now: the glucose alarm (stale data, thresholds with `ALARM_TYPES`
@@ -111,7 +110,7 @@ pub fn judge(c: &Config, latest: Option<(f64, i64)>, now: i64) -> Option<(i64, S
 fn requests(ctx: &Ctx, now: i64) -> Vec<notify::Notify> {
     let c = &ctx.config;
     let snap = ctx.engine.snapshot();
-    let inp = plugins::inputs(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_ref(), now);
+    let inp = plugins::inputs_of(&snap.entries, &snap.treatments, &snap.devicestatus, snap.profile.as_deref(), now);
     let enabled = crate::config::public::enabled_features(c);
     let cx = plugins::Context::from_config(c, &enabled);
     let latest = inp.readings.first().map(|r| (r.mgdl, r.mills));
@@ -188,7 +187,8 @@ pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
         let ended: Vec<String> = st.current.keys().filter(|g| !groups.contains(g)).cloned().collect();
         for group in ended {
             st.current.remove(&group);
-            emits.push(("clear_alarm", json!({"clear": true, "title": "All Clear", "message": "", "group": group})));
+            let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
+            emits.push(("clear_alarm", json!({"clear": true, "title": title, "message": "", "group": group})));
         }
         for n in wanted.iter().filter(|n| n.level < WARN) {
             if !st.announced.iter().any(|(k, _)| *k == n.key) {
@@ -199,10 +199,11 @@ pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
         }
     }
     for (event, payload) in emits {
-        for ns in ["/alarm", "/"] {
+        // Only to sockets allowed to read: an alarm's message carries the glucose value.
+        for (ns, room) in [("/alarm", ALARM_RECEIVERS), ("/", DATA_RECEIVERS)] {
             if let Some(op) = io.of(ns) {
                 // Every instance judges its own (current) engine; each tells its own sockets.
-                let _ = op.local().emit(event, &payload).await;
+                let _ = op.local().to(room).emit(event, &payload).await;
             }
         }
     }
@@ -233,11 +234,19 @@ struct MayAck;
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register<A: Adapter>(s: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     s.on("subscribe", subscribe::<A>);
     s.on("ack", ack::<A>);
+    // Nightscout sends alarms to every socket on `/alarm`; here to those whose default roles
+    // may read, and to those that subscribe with credentials that may.
+    if ctx.auth.anonymous().can("api:*:read") {
+        s.join(ALARM_RECEIVERS);
+    }
     Ok(())
 }
+
+/// The room of `/alarm` sockets allowed to hear alarms.
+pub const ALARM_RECEIVERS: &str = "AlarmReceivers";
 
 async fn subscribe<A: Adapter>(
     s: SocketRef<A>,
@@ -246,25 +255,44 @@ async fn subscribe<A: Adapter>(
     ack: AckSender<A>,
 ) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    if let Some(token) = msg.access_token {
-        let Some(caller) = resolve(&ctx, &s, None, Some(token)).await.filter(|c| !c.from_defaults) else {
+    if let Some(token) = msg.access_token.filter(|t| !t.is_empty()) {
+        let Some(caller) = ctx.auth.resolve_access_token(&token).await else {
             let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
             return;
         };
         if caller.can("notifications:*:ack") || caller.can("api:*:read") {
             s.extensions.insert(MayAck);
+            s.join(ALARM_RECEIVERS);
         }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms"}));
     } else {
-        let caller = resolve(&ctx, &s, msg.secret, msg.jwt_token).await;
-        let read = caller.as_ref().is_some_and(|c| c.can("api:*:read"));
-        let may_ack = caller.as_ref().is_some_and(|c| c.can("notifications:*:ack"));
+        // The web form: `secret` and/or `jwtToken`; with AUTHENTICATION_PROMPT_ON_LOAD one is needed.
+        let prompt = ctx
+            .config
+            .raw
+            .get("AUTHENTICATION_PROMPT_ON_LOAD")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("on"));
+        let given =
+            msg.secret.as_ref().is_some_and(|v| !v.is_empty()) || msg.jwt_token.as_ref().is_some_and(|v| !v.is_empty());
+        let caller = if prompt && !given { None } else { resolve(&ctx, &s, msg.secret, msg.jwt_token).await };
+        let Some(caller) = caller else {
+            let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
+            return;
+        };
+        let read = caller.can("api:*:read");
+        let may_ack = caller.can("notifications:*:ack");
         if may_ack {
             s.extensions.insert(MayAck);
         }
+        if read || may_ack {
+            s.join(ALARM_RECEIVERS);
+        }
         let _ = ack.send(&json!({"success": true, "message": "Subscribed for alarms", "read": read, "ack": may_ack}));
     }
-    // A dashboard opened during an alarm sees it at once.
+    // A dashboard opened during an alarm sees it at once, if it may hear alarms.
+    if !s.rooms().iter().any(|r| r == ALARM_RECEIVERS) {
+        return;
+    }
     let shared = ctx.shared.snoozes().await;
     let standing: Vec<Value> = {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
@@ -303,11 +331,38 @@ async fn ack<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, TryData(args):
     // instance's dashboards through the adapter.
     ctx.shared.snooze(level, &group, until).await;
     let name = if level == URGENT { "Urgent" } else { "Warning" };
+    let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
     let payload =
-        json!({"clear": true, "title": "All Clear", "message": format!("{group} - {name} was ack'd"), "group": group});
-    let _ = s.broadcast().emit("clear_alarm", &payload).await;
+        json!({"clear": true, "title": title, "message": format!("{group} - {name} was ack'd"), "group": group});
+    let _ = s.broadcast().to(ALARM_RECEIVERS).emit("clear_alarm", &payload).await;
     let _ = s.emit("clear_alarm", &payload);
 }
 
 /// Shared alarm state.
 pub type Alarms = Mutex<AlarmState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(language: &str) -> Config {
+        let vars = [("LANGUAGE", language), ("ALARM_TYPES", "simple")];
+        Config::from_lookup(&|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+    }
+
+    #[test]
+    fn glucose_alarms_are_titled_in_the_server_language_and_english_by_default() {
+        let now = 10_000_000_000;
+        let low = Some((40.0, now - 60_000));
+        let stale = Some((120.0, now - 31 * 60_000));
+        let de = config("de");
+        assert_eq!(judge(&de, low, now), Some((URGENT, "Dringend NIEDRIG".into(), "low", "BZ jetzt: 40 mg/dl".into())));
+        let (_, title, _, msg) = judge(&de, stale, now).unwrap();
+        assert_eq!((title.as_str(), msg.as_str()), ("Dringend, veraltete Daten", "Letzter Wert vor 31 Min."));
+        let es = config("es");
+        assert_eq!(judge(&es, low, now).unwrap().1, "Urgente, BAJA");
+        assert_eq!(judge(&es, low, now).unwrap().3, "Glucemia actual: 40 mg/dl");
+        let en = config("en");
+        assert_eq!(judge(&en, low, now), Some((URGENT, "Urgent LOW".into(), "low", "BG Now: 40 mg/dl".into())));
+    }
+}

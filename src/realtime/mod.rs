@@ -9,23 +9,26 @@ use socketioxide::adapter::Adapter;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
 use socketioxide_core::adapter::DefinedAdapter;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use crate::auth::Authority;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::store::{ChangeFeed, Collection, Store};
+use crate::store::{ChangeFeed, Store};
 use crate::write::Writer;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 mod adapter;
 mod alarm;
+mod broadcast;
 mod db_events;
 mod redis_driver;
 mod root;
 mod storage;
 
 pub use adapter::Realtime;
+
+/// Largest socket.io message accepted (10 MB), over polling and websocket alike.
+pub(crate) const MAX_PAYLOAD: usize = 10_000_000;
 
 /// The room of sockets allowed to read (`DataReceivers` in Nightscout).
 pub const DATA_RECEIVERS: &str = "DataReceivers";
@@ -39,11 +42,6 @@ pub struct Ctx {
     pub writer: Writer,
     pub auth: Arc<Authority>,
     pub engine: Arc<Engine>,
-    /// True once the first snapshot is loaded.
-    pub loaded: watch::Receiver<bool>,
-    /// Writes confirmed by the store so far, and writes the snapshot reflects.
-    pub written: Arc<AtomicU64>,
-    pub applied: watch::Receiver<u64>,
     /// Poked on every connect and disconnect; the watcher count follows shortly.
     pub clients_changed: Arc<Notify>,
     pub alarms: Arc<alarm::Alarms>,
@@ -60,34 +58,21 @@ impl Ctx {
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
-        written: Arc<AtomicU64>,
+        engine: Arc<Engine>,
         shared: crate::shared::Shared,
-    ) -> (Ctx, Signals) {
-        let engine = Arc::new(Engine::new(store.clone()));
-        let (loaded_tx, loaded) = watch::channel(false);
-        let (applied_tx, applied) = watch::channel(0u64);
-        let ctx = Ctx {
+    ) -> Ctx {
+        Ctx {
             config,
             store,
             writer,
             auth,
             engine,
-            loaded,
-            written,
-            applied,
             clients_changed: Arc::new(Notify::new()),
             alarms: Arc::default(),
             publish: Arc::default(),
             shared,
-        };
-        (ctx, Signals { loaded: loaded_tx, applied: applied_tx })
+        }
     }
-}
-
-/// The broadcaster's ends of `Ctx::loaded` and `Ctx::applied`.
-pub struct Signals {
-    loaded: watch::Sender<bool>,
-    applied: watch::Sender<u64>,
 }
 
 /// The socket.io settings every adapter shares.
@@ -97,7 +82,11 @@ fn builder(ctx: &Ctx) -> SocketIoBuilder {
         .transports([TransportType::Polling, TransportType::Websocket])
         .ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
-        .max_payload(10_000_000)
+        .max_payload(MAX_PAYLOAD as u64)
+        // The same bound over websocket (engine.io's default there is 64 MiB): a bigger
+        // message closes that socket.
+        .ws_max_message_size(MAX_PAYLOAD)
+        .ws_max_frame_size(MAX_PAYLOAD)
 }
 
 /// Nightscout's namespaces; each adapter's initialisation result, to await or drop.
@@ -109,77 +98,13 @@ fn namespaces<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> [A::InitRes; 3] 
     ]
 }
 
-/// Starts the broadcaster, the stale-data alarm check and the watcher count.
-fn spawn_tasks<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, feed: ChangeFeed, signals: Signals) {
-    tokio::spawn(broadcast(io.clone(), ctx.clone(), feed, signals.loaded, signals.applied));
+/// Starts the broadcaster (`broadcast::run`: confirmed writes of `feed`, and writes by other
+/// instances from the store's change stream, applied to the engine and pushed to this
+/// instance's sockets), the stale-data alarm check and the watcher count.
+fn spawn_tasks<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, feed: ChangeFeed) {
+    tokio::spawn(broadcast::run(io.clone(), ctx.clone(), feed));
     tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
     tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
-}
-
-/// Loads the first snapshot, then for each batch of confirmed writes refreshes the changed
-/// collections and emits the delta `dataUpdate` and the `/storage` events. Every instance runs
-/// its own, fed by the change feed, and emits to its own sockets only (`local()`): a write made
-/// anywhere reaches each dashboard once, from the instance whose snapshot that dashboard got.
-async fn broadcast<A: Adapter>(
-    io: SocketIo<A>,
-    ctx: Ctx,
-    mut feed: ChangeFeed,
-    loaded: watch::Sender<bool>,
-    applied: watch::Sender<u64>,
-) {
-    let engine = &ctx.engine;
-    let mut wait = Duration::from_millis(500);
-    while let Err(e) = engine.load_all().await {
-        tracing::warn!("realtime: cannot load recent data yet: {e}");
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(30));
-    }
-    let _ = loaded.send(true);
-    // Collections changed but not yet refreshed, and the newest write among them.
-    let (mut colls, mut last) = (Vec::<Collection>::new(), 0u64);
-    loop {
-        if colls.is_empty() {
-            let Some(first) = feed.rx.recv().await else { return };
-            colls.push(first.coll);
-            last = first.seq;
-        }
-        while let Ok(c) = feed.rx.try_recv() {
-            last = c.seq;
-            if !colls.contains(&c.coll) {
-                colls.push(c.coll);
-            }
-        }
-        let (next, update) = match engine.refresh(&colls).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Keep the collections pending and try again: the push comes late, not never.
-                tracing::warn!("realtime: refresh after a write failed, retrying: {e}");
-                let _ = applied.send(last);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        {
-            let _guard = ctx.publish.lock().await;
-            engine.publish(next);
-            if let Some(delta) = &update.delta
-                && let Err(e) = io.local().to(DATA_RECEIVERS).emit("dataUpdate", delta).await
-            {
-                tracing::debug!("realtime: dataUpdate broadcast: {e}");
-            }
-        }
-        let _ = applied.send(last);
-        storage::emit(&io, &update.storage).await;
-        // A new reading sounds standing alarms again; treatments (announcements, site changes)
-        // and devicestatus (loop, pump, uploader) can raise or end the plugins' alarms.
-        let plugin_data = [Collection::Treatments, Collection::DeviceStatus, Collection::Profile];
-        if colls.contains(&Collection::Entries) {
-            alarm::evaluate(&io, &ctx, true).await;
-        } else if colls.iter().any(|c| plugin_data.contains(c)) {
-            alarm::evaluate(&io, &ctx, false).await;
-        }
-        colls.clear();
-    }
 }
 
 /// Everything happens in the `register` middlewares (socketioxide spawns async connect handlers
@@ -190,14 +115,7 @@ impl Ctx {
     /// Waits (a few seconds at most) until the snapshot reflects every write confirmed so far,
     /// so a client that authorizes right after a write sees it.
     pub async fn caught_up(&self) {
-        let target = self.written.load(Ordering::SeqCst);
-        let mut loaded = self.loaded.clone();
-        let mut applied = self.applied.clone();
-        let _ = tokio::time::timeout(Duration::from_secs(10), async {
-            let _ = loaded.wait_for(|v| *v).await;
-            let _ = applied.wait_for(|a| *a >= target).await;
-        })
-        .await;
+        self.engine.caught_up(Duration::from_secs(10)).await;
     }
 }
 

@@ -55,12 +55,15 @@ pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Re
     Ok(())
 }
 
-/// The client's address as the REST API sees it (`X-Forwarded-For`, else the peer).
-pub fn client_ip<A: Adapter>(s: &SocketRef<A>) -> std::net::IpAddr {
-    crate::auth::client_ip(s.req_parts())
+/// The client's address as the REST API sees it (the peer, or behind trusted proxies the
+/// address they forwarded).
+pub fn client_ip<A: Adapter>(ctx: &Ctx, s: &SocketRef<A>) -> std::net::IpAddr {
+    crate::auth::client_ip(s.req_parts(), ctx.config.trusted_proxy_hops)
 }
 
-/// Resolves credentials; `None` when some were given and none is valid.
+/// Resolves `authorize`'s credentials: `secret` (the API secret's hash, or an access token or its
+/// SHA-1) and `token` (a JWT; a raw access token is accepted too). `None` when some were given
+/// and none is valid.
 pub async fn resolve<A: Adapter>(
     ctx: &Ctx,
     s: &SocketRef<A>,
@@ -68,8 +71,8 @@ pub async fn resolve<A: Adapter>(
     token: Option<String>,
 ) -> Option<Caller> {
     let creds =
-        Credentials { secret: secret.filter(|v| !v.is_empty()), token: token.filter(|v| !v.is_empty()), bearer: None };
-    ctx.auth.resolve(&creds, client_ip(s)).await.ok()
+        Credentials { secret: secret.filter(|v| !v.is_empty()), token: None, bearer: token.filter(|v| !v.is_empty()) };
+    ctx.auth.resolve(&creds, client_ip(ctx, s)).await.ok()
 }
 
 async fn authorize<A: Adapter>(
@@ -94,18 +97,23 @@ async fn authorize<A: Adapter>(
         let snap = ctx.engine.snapshot();
         if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
-            full["status"] = crate::config::public::status_json(&ctx.config, ctx.store.backend());
-            // `activeProfile`: the profile of the newest Profile Switch (`lastProfileFromSwitch`).
-            let switch = snap.treatments.iter().rev().find(|t| t.get("eventType") == Some(&json!("Profile Switch")));
-            if let Some(p) = switch.and_then(|t| t.get("profile")).filter(|p| p.is_string()) {
-                full["status"]["activeProfile"] = p.clone();
-            }
+            full["status"] =
+                crate::config::public::socket_status(&ctx.config, ctx.store.backend(), active_profile(&snap));
             let _ = s.emit("dataUpdate", &full);
         } else {
             let _ = s.emit("dataUpdate", snap.full());
         }
     }
     let _ = ack.send(&json!({"read": perms.read, "write": perms.write, "write_treatment": perms.write_treatment}));
+}
+
+/// The profile named by the latest Profile Switch (`ddata.lastProfileFromSwitch`).
+fn active_profile(snap: &crate::engine::snapshot::Snapshot) -> Option<String> {
+    snap.treatments
+        .iter()
+        .rev()
+        .find(|t| t.get("eventType").and_then(Value::as_str) == Some("Profile Switch"))
+        .and_then(|t| t.get("profile").and_then(Value::as_str).map(str::to_owned))
 }
 
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.

@@ -8,16 +8,13 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
-use super::root::resolve;
 use crate::engine::StorageEvent;
-use crate::store::Collection;
 
-/// The collections a subscriber can ask for, as API v3 names them.
-const COLLECTIONS: [Collection; 5] =
-    [Collection::DeviceStatus, Collection::Entries, Collection::Food, Collection::Profile, Collection::Treatments];
+/// The collections a subscriber can ask for, as API v3 names them (`enabledCollections`).
+const COLLECTIONS: [&str; 6] = ["devicestatus", "entries", "food", "profile", "settings", "treatments"];
 
-fn room(c: Collection) -> String {
-    format!("storage:{}", c.default_name())
+fn room(name: &str) -> String {
+    format!("storage:{name}")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,34 +40,36 @@ async fn subscribe<A: Adapter>(
 ) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let caller = match msg.access_token.filter(|t| !t.is_empty()) {
-        Some(t) => resolve(&ctx, &s, None, Some(t)).await,
+        Some(t) => ctx.auth.resolve_access_token(&t).await,
         None => None,
     };
     let Some(caller) = caller else {
         let _ = ack.send(&json!({"success": false, "message": "Missing or bad accessToken"}));
         return;
     };
-    let wanted = |c: &Collection| msg.collections.as_ref().is_none_or(|w| w.iter().any(|n| n == c.default_name()));
-    let granted: Vec<Collection> = COLLECTIONS
-        .into_iter()
-        .filter(wanted)
-        .filter(|c| caller.can(&format!("api:{}:read", c.default_name())))
-        .collect();
+    // In the order asked for; names not served (AndroidAPS asks for `foods`) are dropped.
+    let asked: Vec<String> = msg.collections.unwrap_or_else(|| COLLECTIONS.iter().map(|c| c.to_string()).collect());
+    let mut granted: Vec<String> = Vec::new();
+    for name in asked {
+        let permission = if name == "settings" { "api:settings:admin".to_owned() } else { format!("api:{name}:read") };
+        if COLLECTIONS.contains(&name.as_str()) && !granted.contains(&name) && caller.can(&permission) {
+            granted.push(name);
+        }
+    }
     if granted.is_empty() {
         let _ = ack.send(&json!({"success": false, "message": "Unauthorized to receive any collection"}));
         return;
     }
     for c in &granted {
-        s.join(room(*c));
+        s.join(room(c));
     }
-    let names: Vec<&str> = granted.iter().map(|c| c.default_name()).collect();
-    let _ = ack.send(&json!({"success": true, "collections": names}));
+    let _ = ack.send(&json!({"success": true, "collections": granted}));
 }
 
 /// Sends each event to this instance's subscribers of its collection (every instance emits its own).
 pub async fn emit<A: Adapter>(io: &SocketIo<A>, events: &[StorageEvent]) {
     let Some(ns) = io.of("/storage") else { return };
     for e in events {
-        let _ = ns.clone().local().to(room(e.collection)).emit(e.event, &e.payload).await;
+        let _ = ns.clone().local().to(room(e.collection.default_name())).emit(e.event, &e.payload).await;
     }
 }

@@ -32,6 +32,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         if a.path == "index.html" {
             r = r.route("/", get(handler));
         }
+        // The access-token page, where Nightscout has its admin tools.
+        if a.path == "admin.html" {
+            r = r.route("/admin", get(handler));
+        }
         r = r.route(&format!("/{}", a.path), get(handler));
     }
     r

@@ -57,6 +57,10 @@ pub struct Policy {
     pub https_port: u16,
     pub base_path: Option<String>,
     pub hsts: Option<HeaderValue>,
+    /// A proxy we trust is in front (`FERROSCOUT_TRUSTED_PROXIES` > 0, or Azure's front end): only
+    /// then do `X-Forwarded-Host` and, on the plain listener of a TLS setup, the proxy's scheme
+    /// headers count. Otherwise they are whatever the client chose to send.
+    pub trust_proxy: bool,
 }
 
 impl Policy {
@@ -78,6 +82,7 @@ impl Policy {
             https_port: config.https_public_port.unwrap_or(config.port),
             base_path: config.base_path.clone(),
             hsts,
+            trust_proxy: config.trusted_proxy_hops > 0 || config.on_azure_app_service,
         }
     }
 
@@ -89,6 +94,11 @@ impl Policy {
 
 /// Judges the scheme of a request (see the module documentation for the order).
 pub fn seen_scheme(headers: &HeaderMap, transport: Transport, policy: &Policy) -> Seen {
+    // Our redirect-only plain listener: clients reach it directly unless a proxy is configured,
+    // so `X-Forwarded-Proto: https` there must not get the API served in clear text.
+    if transport == Transport::Plain && policy.tls_enabled && !policy.trust_proxy {
+        return Seen::Http;
+    }
     if let Some(proto) = forwarded_proto(headers) {
         return proto;
     }
@@ -131,12 +141,13 @@ pub fn https_location(req: &Request, transport: Transport, policy: &Policy) -> O
         headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|v| v.trim().to_owned())
     };
     let host = first("x-forwarded-host")
-        .filter(|_| proxied)
+        .filter(|_| proxied && policy.trust_proxy)
         .or_else(|| first("host"))
         .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()))
         .filter(|h| valid_host(h))?;
     let (name, port) = split_host_port(&host)?;
-    let authority = if !proxied && transport == Transport::Plain && policy.tls_enabled {
+    let from_proxy = proxied && policy.trust_proxy;
+    let authority = if !from_proxy && transport == Transport::Plain && policy.tls_enabled {
         // From our own plain listener: the TLS listener's (public) port.
         if policy.https_port == 443 { name.to_owned() } else { format!("{name}:{}", policy.https_port) }
     } else {
@@ -288,6 +299,7 @@ mod tests {
             https_port: 8443,
             base_path: Some("/dante".into()),
             hsts: None,
+            trust_proxy: true,
         }
     }
 

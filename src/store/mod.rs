@@ -9,17 +9,24 @@ pub use crate::domain::Collection;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query};
 
+mod auth;
+#[cfg(test)]
+mod fuzz_tests;
 mod mongo;
+mod mongo_auth;
 mod mongo_bson;
 mod mongo_filter;
 mod mongo_shared;
+mod mongo_watch;
 mod notify;
 mod sqlite;
+mod sqlite_auth;
 mod sqlite_sql;
 
+pub use auth::{AuthKind, AuthStore};
 pub use mongo::MongoStore;
 pub(crate) use mongo_shared::shared_database;
-pub use notify::{Change, ChangeFeed, NotifyingStore};
+pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in a store.
@@ -33,6 +40,15 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0}")]
     Other(String),
+}
+
+/// What an outage is, as the stores word the start of an `Unavailable` cause, so the answer
+/// can say what happened (`crate::error` reads them).
+pub mod outage {
+    pub const DISK_FULL: &str = "disk full";
+    pub const LOCKED: &str = "database locked";
+    pub const READ_ONLY: &str = "database is read-only";
+    pub const REFUSED: &str = "credentials refused";
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -63,6 +79,9 @@ pub enum Written {
     Updated(Option<String>),
 }
 
+/// Writes to the database made by anyone, as a backend that can watch for them reports them.
+pub type Watch = futures_util::stream::BoxStream<'static, StoreResult<(Collection, Wrote)>>;
+
 /// Size figures for `dbstats` and `/api/v2/properties/dbsize`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DbStats {
@@ -88,6 +107,13 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_many(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// `$set` then `$unset` (dotted paths) on the document with this `_id`; false if there is none.
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool>;
+    /// Keeps deleted documents (tombstones, `_id` = their identifier) so API v3 history can
+    /// report deletions; each replaces an earlier tombstone with the same `_id`.
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()>;
+    /// Reads tombstones.
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>>;
+    /// Forgets the matching tombstones; how many.
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
     /// Takes or renews the lease `name` for `holder` for `ttl_ms`; true when `holder` has it.
@@ -95,21 +121,44 @@ pub trait Store: Send + Sync + 'static {
     async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
         Ok(true)
     }
+    /// Documents as `find` would give them back after `insert_many` stored them.
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        docs
+    }
+    /// Every write to the database from now on, by anyone, where the backend can watch for them
+    /// (MongoDB change streams); `None` where it cannot.
+    async fn watch(&self) -> StoreResult<Option<Watch>> {
+        Ok(None)
+    }
+    /// Access-token subjects, roles and the JWT key (`auth.rs`).
+    fn auth(&self) -> &dyn AuthStore;
 }
 
 /// Where the data lives: a MongoDB database (with Nightscout's collection names), or the
 /// embedded SQLite file.
 pub enum Location<'a> {
-    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String> },
+    /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
+    Mongo {
+        uri: &'a str,
+        collections: &'a HashMap<Collection, String>,
+        auth_prefix: &'a str,
+    },
     Sqlite(&'a Path),
 }
 
 /// Opens the backend at `location`.
 pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
     match location {
-        Location::Mongo { uri, collections } => Ok(Arc::new(MongoStore::connect(uri, collections).await?)),
+        Location::Mongo { uri, collections, auth_prefix } => {
+            Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
+        }
         Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
+}
+
+/// A new `_id`: 24 lowercase hex characters, as MongoDB's ObjectId (both backends use them).
+pub(crate) fn new_object_id() -> String {
+    mongodb::bson::oid::ObjectId::new().to_hex()
 }
 
 /// Sets `value` at a dotted path, creating objects on the way (Mongo `$set` with a dotted key).

@@ -11,7 +11,7 @@ use mongodb::{Client, Database, IndexModel};
 
 use super::mongo_bson::{from_document, id_to_bson, to_document};
 use super::mongo_filter::{sort_doc, to_query};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
@@ -21,25 +21,30 @@ fn indexes(coll: Collection) -> Vec<Document> {
     let single = |fields: &[&str]| fields.iter().map(|f| doc! {*f: 1}).collect::<Vec<_>>();
     match coll {
         Collection::Entries => {
-            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString"]);
+            let mut v = single(&["date", "type", "sgv", "mbg", "sysTime", "dateString", "identifier", "srvModified"]);
             v.push(doc! {"type": 1, "date": -1, "dateString": 1});
             v
         }
         Collection::Treatments => {
-            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier"]);
+            let mut v = single(&["created_at", "eventType", "NSCLIENT_ID", "identifier", "srvModified"]);
             v.push(doc! {"eventType": 1, "duration": 1, "created_at": 1});
             v
         }
-        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID"]),
-        Collection::Profile => single(&["startDate"]),
-        Collection::Food => single(&["type", "position", "hidden"]),
+        Collection::DeviceStatus => single(&["created_at", "NSCLIENT_ID", "identifier", "srvModified"]),
+        Collection::Profile => single(&["startDate", "identifier", "srvModified"]),
+        Collection::Food => single(&["type", "position", "hidden", "identifier", "srvModified"]),
         Collection::Activity => single(&["created_at"]),
     }
 }
 
+/// `maxTimeMS` of every read.
+const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
+
 pub struct MongoStore {
-    db: Database,
+    pub(super) db: Database,
     names: HashMap<Collection, String>,
+    /// `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`: subjects and roles live in `<prefix>subjects`/`roles`.
+    pub(super) auth_prefix: String,
 }
 
 impl MongoStore {
@@ -49,13 +54,15 @@ impl MongoStore {
         let mut opts =
             ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("bad MongoDB URI: {}", e.kind)))?;
         opts.app_name.get_or_insert_with(|| "ferroscout".to_owned());
-        opts.server_selection_timeout.get_or_insert(Duration::from_secs(10));
-        opts.connect_timeout.get_or_insert(Duration::from_secs(10));
+        // An outage answers 503 within 2 s (uploaders time out after about 10 s and retry), unless
+        // the URI's serverSelectionTimeoutMS / connectTimeoutMS say otherwise.
+        opts.server_selection_timeout.get_or_insert(Duration::from_secs(2));
+        opts.connect_timeout.get_or_insert(Duration::from_secs(5));
         // Nightscout's default pool size (MONGO_POOL_SIZE) is 5; ours serves more at once.
         opts.max_pool_size.get_or_insert(20);
         let db_name = opts.default_database.clone().unwrap_or_else(|| "test".to_owned());
         let client = Client::with_options(opts).map_err(map_err)?;
-        let store = MongoStore { db: client.database(&db_name), names: names.clone() };
+        let store = MongoStore { db: client.database(&db_name), names: names.clone(), auth_prefix: "auth_".into() };
         if !try_ensure_indexes(&store.db, &store.names).await {
             tracing::warn!("mongodb unreachable; will ensure indexes when it answers");
             let (db, names) = (store.db.clone(), store.names.clone());
@@ -64,9 +71,20 @@ impl MongoStore {
         Ok(store)
     }
 
+    /// Uses `prefix` for the authorization collections instead of `auth_`.
+    pub fn with_auth_prefix(mut self, prefix: &str) -> MongoStore {
+        self.auth_prefix = prefix.to_owned();
+        self
+    }
+
     fn coll(&self, c: Collection) -> mongodb::Collection<Document> {
         let name = self.names.get(&c).map(String::as_str).unwrap_or(c.default_name());
         self.db.collection(name)
+    }
+
+    /// Deleted documents of `c` kept for API v3 history (`Store::bury`), `_id` = identifier.
+    fn graveyard(&self, c: Collection) -> mongodb::Collection<Document> {
+        self.db.collection(&format!("{}_deleted", self.name(c)))
     }
 
     fn name(&self, c: Collection) -> &str {
@@ -90,8 +108,11 @@ async fn ensure_indexes(db: Database, names: HashMap<Collection, String>) {
 async fn try_ensure_indexes(db: &Database, names: &HashMap<Collection, String>) -> bool {
     for coll in Collection::ALL {
         let name = names.get(&coll).map(String::as_str).unwrap_or(coll.default_name());
-        let c = db.collection::<Document>(name);
-        for keys in indexes(coll) {
+        let graveyard = format!("{name}_deleted");
+        let with_graveyard =
+            indexes(coll).into_iter().map(|k| (name, k)).chain([(graveyard.as_str(), doc! {"srvModified": 1})]);
+        for (name, keys) in with_graveyard {
+            let c = db.collection::<Document>(name);
             let model = IndexModel::builder().keys(keys.clone()).build();
             if let Err(e) = c.create_index(model).await {
                 match map_err(e) {
@@ -115,6 +136,8 @@ pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
         K::ServerSelection { .. } | K::Io(_) | K::ConnectionPoolCleared { .. } => {
             StoreError::Unavailable(e.to_string())
         }
+        // Never the message itself: it may name the user.
+        K::Authentication { .. } => StoreError::Unavailable(format!("{}: check the MongoDB URI", outage::REFUSED)),
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
@@ -125,13 +148,56 @@ pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
     }
 }
 
-fn id_filter(id: &str) -> Document {
+/// Bytes of update statements per command: under 16 MiB with room for the envelope.
+const MAX_BATCH_BYTES: usize = 12 << 20;
+/// MongoDB's `maxWriteBatchSize`.
+const MAX_BATCH_OPS: usize = 100_000;
+
+/// Consecutive runs of `updates` within the batch limits, each with the index of its first.
+fn batches(updates: Vec<Document>) -> Vec<(usize, Vec<Document>)> {
+    let mut out: Vec<(usize, Vec<Document>)> = Vec::new();
+    let mut bytes = 0;
+    for (i, u) in updates.into_iter().enumerate() {
+        let size = mongodb::bson::to_vec(&u).map_or(0, |v| v.len());
+        let full = out.last().is_none_or(|(_, b)| b.len() >= MAX_BATCH_OPS || bytes + size > MAX_BATCH_BYTES);
+        if full {
+            out.push((i, Vec::new()));
+            bytes = 0;
+        }
+        bytes += size;
+        if let Some((_, b)) = out.last_mut() {
+            b.push(u);
+        }
+    }
+    out
+}
+
+pub(super) fn id_filter(id: &str) -> Document {
     let f = if is_object_id(id) {
         Filter::eq("_id", Val::ObjectId(id.to_owned()))
     } else {
         Filter::eq("_id", Val::Str(id.to_owned()))
     };
     to_query(&f)
+}
+
+async fn find_in(c: mongodb::Collection<Document>, q: &Query) -> StoreResult<Vec<Doc>> {
+    let filter = to_query(&q.filter);
+    tracing::debug!(collection = c.name(), fields = ?filter.keys().collect::<Vec<_>>(), limit = ?q.limit, "mongodb find");
+    let mut find = c.find(filter);
+    if !q.sort.is_empty() {
+        find = find.sort(sort_doc(&q.sort));
+    }
+    if q.skip > 0 {
+        find = find.skip(q.skip);
+    }
+    if let Some(l) = q.limit {
+        find = find.limit(l.min(i64::MAX as u64) as i64);
+    }
+    // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
+    let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
+    let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
+    Ok(docs.into_iter().map(from_document).collect())
 }
 
 #[async_trait::async_trait]
@@ -141,20 +207,7 @@ impl Store for MongoStore {
     }
 
     async fn find(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
-        let c = self.coll(coll);
-        let mut find = c.find(to_query(&q.filter));
-        if !q.sort.is_empty() {
-            find = find.sort(sort_doc(&q.sort));
-        }
-        if q.skip > 0 {
-            find = find.skip(q.skip);
-        }
-        if let Some(l) = q.limit {
-            find = find.limit(l.min(i64::MAX as u64) as i64);
-        }
-        let cursor = find.await.map_err(map_err)?;
-        let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
-        Ok(docs.into_iter().map(from_document).collect())
+        find_in(self.coll(coll), q).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -217,35 +270,39 @@ impl Store for MongoStore {
             };
             updates.push(doc! {"q": to_query(&op.filter), "u": u, "upsert": true, "multi": false});
         }
-        let cmd = doc! {
-            "update": self.name(coll),
-            "updates": updates,
-            "ordered": true,
-            "writeConcern": {"w": "majority"},
-        };
-        let reply = self.db.run_command(cmd).await.map_err(map_err)?;
-        if let Ok(errors) = reply.get_array("writeErrors")
-            && let Some(Bson::Document(first)) = errors.first()
-        {
-            let code = first.get_i32("code").unwrap_or_default();
-            let msg = first.get_str("errmsg").unwrap_or("write error").to_owned();
-            return Err(if code == 11000 {
-                StoreError::Invalid("duplicate _id".into())
-            } else {
-                StoreError::Other(msg)
-            });
-        }
+        // Split so each command stays under MongoDB's 16 MiB message limit (and its 100,000
+        // writes per batch); still ordered, a few round trips for a large backfill.
         let mut upserted: HashMap<usize, String> = HashMap::new();
-        if let Ok(list) = reply.get_array("upserted") {
-            for item in list.iter().filter_map(Bson::as_document) {
-                let index = match item.get("index") {
-                    Some(Bson::Int32(i)) => *i as usize,
-                    Some(Bson::Int64(i)) => *i as usize,
-                    _ => continue,
-                };
-                let id = item.get("_id").cloned().map(super::mongo_bson::from_bson);
-                if let Some(serde_json::Value::String(id)) = id {
-                    upserted.insert(index, id);
+        for (offset, batch) in batches(updates) {
+            let cmd = doc! {
+                "update": self.name(coll),
+                "updates": batch,
+                "ordered": true,
+                "writeConcern": {"w": "majority"},
+            };
+            let reply = self.db.run_command(cmd).await.map_err(map_err)?;
+            if let Ok(errors) = reply.get_array("writeErrors")
+                && let Some(Bson::Document(first)) = errors.first()
+            {
+                let code = first.get_i32("code").unwrap_or_default();
+                let msg = first.get_str("errmsg").unwrap_or("write error").to_owned();
+                return Err(if code == 11000 {
+                    StoreError::Invalid("duplicate _id".into())
+                } else {
+                    StoreError::Other(msg)
+                });
+            }
+            if let Ok(list) = reply.get_array("upserted") {
+                for item in list.iter().filter_map(Bson::as_document) {
+                    let index = match item.get("index") {
+                        Some(Bson::Int32(i)) => *i as usize,
+                        Some(Bson::Int64(i)) => *i as usize,
+                        _ => continue,
+                    };
+                    let id = item.get("_id").cloned().map(super::mongo_bson::from_bson);
+                    if let Some(serde_json::Value::String(id)) = id {
+                        upserted.insert(offset + index, id);
+                    }
                 }
             }
         }
@@ -282,6 +339,39 @@ impl Store for MongoStore {
         Ok(r.matched_count > 0)
     }
 
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id")).map(id_to_bson).collect();
+        let graveyard = self.graveyard(coll);
+        graveyard.delete_many(doc! {"_id": {"$in": ids}}).await.map_err(map_err)?;
+        graveyard.insert_many(docs.iter().map(to_document)).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn buried(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
+        find_in(self.graveyard(coll), q).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        let r = self.graveyard(coll).delete_many(to_query(filter)).await.map_err(map_err)?;
+        Ok(r.deleted_count)
+    }
+
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        docs.iter().map(super::mongo_watch::as_stored).collect()
+    }
+
+    async fn watch(&self) -> StoreResult<Option<super::Watch>> {
+        let names = Collection::ALL.iter().map(|c| (self.name(*c).to_owned(), *c)).collect();
+        Ok(Some(super::mongo_watch::watch(&self.db, names).await?))
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
+    }
+
     async fn stats(&self) -> StoreResult<DbStats> {
         let reply = self.db.run_command(doc! {"dbStats": 1}).await.map_err(map_err)?;
         let num = |k: &str| match reply.get(k) {
@@ -295,5 +385,24 @@ impl Store for MongoStore {
 
     async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         super::mongo_shared::lease(&self.db, name, holder, ttl_ms).await.map_err(map_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upsert_batches_stay_under_the_message_limit_and_keep_their_offsets() {
+        let big = "x".repeat(1 << 20);
+        let updates: Vec<Document> = (0..40).map(|i| doc! {"q": {"i": i}, "u": {"pad": &big}}).collect();
+        let b = batches(updates);
+        assert!(b.len() >= 4, "40 MiB in batches of at most 12 MiB");
+        assert_eq!(b[0].0, 0);
+        for w in b.windows(2) {
+            assert_eq!(w[1].0, w[0].0 + w[0].1.len(), "offsets follow on");
+        }
+        assert_eq!(b.iter().map(|(_, v)| v.len()).sum::<usize>(), 40);
+        assert_eq!(batches(vec![doc! {"q": {}}]).len(), 1);
     }
 }

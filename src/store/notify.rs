@@ -1,5 +1,6 @@
-//! A `Store` decorator that reports every confirmed write, so realtime pushes follow every write
-//! path (REST, socket, later API v3) without any handler having to remember to call them.
+//! A `Store` decorator that reports every confirmed write with what it wrote, so the engine can
+//! apply it in place and realtime pushes follow every write path (REST, socket, later API v3)
+//! without any handler having to remember to call them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,13 +9,26 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::{Collection, DbStats, Store, StoreResult, Upsert, Written};
 use crate::domain::Doc;
-use crate::domain::filter::{Filter, Query};
+use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
-/// One confirmed write: the collection, and its sequence number (1, 2, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a confirmed write wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wrote {
+    /// Inserted documents, as the store returned them (`_id` first).
+    Stored(Vec<Doc>),
+    /// Documents written in place or upserted: each by `_id`, or by the upsert's filter where the
+    /// backend did not say which document it wrote. Read back to get their stored form.
+    Touched(Vec<Filter>),
+    /// Documents deleted by this filter.
+    Deleted(Filter),
+}
+
+/// One confirmed write: the collection, its sequence number (1, 2, ...), and what it wrote.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub coll: Collection,
     pub seq: u64,
+    pub wrote: Wrote,
 }
 
 /// The receiving end: the changes in order, and how many were confirmed so far.
@@ -30,6 +44,12 @@ pub struct NotifyingStore {
     written: Arc<AtomicU64>,
 }
 
+/// `_id` as stores match it: a 24-hex id also matches an ObjectId.
+pub fn id_filter(id: &str) -> Filter {
+    let v = if is_object_id(id) { Val::ObjectId(id.to_ascii_lowercase()) } else { Val::Str(id.to_owned()) };
+    Filter::eq("_id", v)
+}
+
 impl NotifyingStore {
     pub fn new(inner: Arc<dyn Store>) -> (NotifyingStore, ChangeFeed) {
         let (tx, rx) = unbounded_channel();
@@ -37,10 +57,10 @@ impl NotifyingStore {
         (NotifyingStore { inner, tx, written: written.clone() }, ChangeFeed { rx, written })
     }
 
-    fn changed(&self, coll: Collection) {
+    fn changed(&self, coll: Collection, wrote: Wrote) {
         let seq = self.written.fetch_add(1, Ordering::SeqCst) + 1;
         // The receiver is gone only while shutting down; nothing is left to notify then.
-        let _ = self.tx.send(Change { coll, seq });
+        let _ = self.tx.send(Change { coll, seq, wrote });
     }
 }
 
@@ -48,6 +68,10 @@ impl NotifyingStore {
 impl Store for NotifyingStore {
     fn backend(&self) -> &'static str {
         self.inner.backend()
+    }
+
+    fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
+        self.inner.as_stored(docs)
     }
 
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
@@ -61,15 +85,24 @@ impl Store for NotifyingStore {
     async fn insert_many(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<Vec<Doc>> {
         let out = self.inner.insert_many(coll, docs).await?;
         if !out.is_empty() {
-            self.changed(coll);
+            self.changed(coll, Wrote::Stored(out.clone()));
         }
         Ok(out)
     }
 
     async fn upsert_many(&self, coll: Collection, ops: Vec<Upsert>) -> StoreResult<Vec<Written>> {
+        let filters: Vec<Filter> = ops.iter().map(|op| op.filter.clone()).collect();
         let out = self.inner.upsert_many(coll, ops).await?;
         if !out.is_empty() {
-            self.changed(coll);
+            let touched = out
+                .iter()
+                .zip(filters)
+                .map(|(w, f)| match w {
+                    Written::Inserted(id) | Written::Updated(Some(id)) => id_filter(id),
+                    Written::Updated(None) => f,
+                })
+                .collect();
+            self.changed(coll, Wrote::Touched(touched));
         }
         Ok(out)
     }
@@ -77,7 +110,7 @@ impl Store for NotifyingStore {
     async fn delete_many(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         let n = self.inner.delete_many(coll, filter).await?;
         if n > 0 {
-            self.changed(coll);
+            self.changed(coll, Wrote::Deleted(filter.clone()));
         }
         Ok(n)
     }
@@ -85,9 +118,22 @@ impl Store for NotifyingStore {
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool> {
         let found = self.inner.update_by_id(coll, id, set, unset).await?;
         if found {
-            self.changed(coll);
+            self.changed(coll, Wrote::Touched(vec![id_filter(id)]));
         }
         Ok(found)
+    }
+
+    // Tombstones follow a delete that was already reported; they change nothing a dashboard shows.
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        self.inner.bury(coll, docs).await
+    }
+
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
+        self.inner.buried(coll, query).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        self.inner.unbury(coll, filter).await
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {
@@ -96,5 +142,13 @@ impl Store for NotifyingStore {
 
     async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         self.inner.lease(name, holder, ttl_ms).await
+    }
+
+    async fn watch(&self) -> StoreResult<Option<super::Watch>> {
+        self.inner.watch().await
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self.inner.auth()
     }
 }

@@ -9,19 +9,21 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 
 use super::sqlite_sql::{SqlBuilder, path_expr};
-use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written};
+use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, is_object_id};
 
 /// Fields each collection is indexed on (Nightscout's query and sort fields).
 fn indexes(coll: Collection) -> &'static [&'static [&'static str]] {
     match coll {
-        Collection::Entries => &[&["date"], &["sysTime", "type"], &["dateString"], &["type", "date"]],
-        Collection::Treatments => &[&["created_at"], &["identifier"], &["eventType", "created_at"]],
-        Collection::DeviceStatus => &[&["created_at"], &["NSCLIENT_ID"]],
-        Collection::Profile => &[&["startDate"]],
-        Collection::Food => &[&["type"]],
-        Collection::Activity => &[&["created_at"]],
+        Collection::Entries => {
+            &[&["date"], &["sysTime", "type"], &["dateString"], &["type", "date"], &["identifier"], &["srvModified"]]
+        }
+        Collection::Treatments => &[&["created_at"], &["identifier"], &["eventType", "created_at"], &["srvModified"]],
+        Collection::DeviceStatus => &[&["created_at"], &["NSCLIENT_ID"], &["identifier"], &["srvModified"]],
+        Collection::Profile => &[&["startDate"], &["identifier"], &["srvModified"]],
+        Collection::Food => &[&["type"], &["identifier"], &["srvModified"]],
+        Collection::Activity => &[&["created_at"], &["srvModified"]],
     }
 }
 
@@ -43,6 +45,15 @@ impl SqliteStore {
         let writer = connect(path)?;
         for coll in Collection::ALL {
             let table = coll.default_name();
+            // Deleted documents for API v3 history (`Store::bury`), keyed by identifier.
+            writer
+                .execute_batch(&format!(
+                    "CREATE TABLE IF NOT EXISTS {table}_deleted (
+                        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL);
+                    CREATE INDEX IF NOT EXISTS \"{table}_deleted_srvModified\" ON {table}_deleted ({});",
+                    path_expr("srvModified")
+                ))
+                .map_err(map_err)?;
             writer
                 .execute_batch(&format!(
                     "CREATE TABLE IF NOT EXISTS {table} (
@@ -57,6 +68,7 @@ impl SqliteStore {
                     .map_err(map_err)?;
             }
         }
+        super::sqlite_auth::create_tables(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -65,7 +77,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -86,7 +98,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -133,22 +145,23 @@ fn poisoned<E>(_: E) -> StoreError {
     StoreError::Other("store lock poisoned".into())
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen) => StoreError::Unavailable(e.to_string()),
-        Some(C::DiskFull) => StoreError::Unavailable(format!("disk full: {e}")),
-        Some(C::ReadOnly) => StoreError::Unavailable(format!("database is read-only: {e}")),
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Unavailable(format!("{}: {e}", outage::LOCKED)),
+        Some(C::CannotOpen) => StoreError::Unavailable(e.to_string()),
+        Some(C::DiskFull) => StoreError::Unavailable(format!("{}: {e}", outage::DISK_FULL)),
+        Some(C::ReadOnly) => StoreError::Unavailable(format!("{}: {e}", outage::READ_ONLY)),
         Some(C::ConstraintViolation) => StoreError::Invalid("duplicate _id".into()),
         _ => StoreError::Other(e.to_string()),
     }
 }
 
-fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
+fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
     let mut b = SqlBuilder::new();
     let w = b.filter(&q.filter);
     let tail = b.tail(q);
-    let sql = format!("SELECT id, json(doc) FROM {} WHERE {w}{tail}", coll.default_name());
+    let sql = format!("SELECT id, json(doc) FROM {table} WHERE {w}{tail}");
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt
         .query_map(params_from_iter(b.params.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -158,16 +171,29 @@ fn select(conn: &Connection, coll: Collection, q: &Query) -> StoreResult<Vec<Doc
         let (id, text) = row.map_err(map_err)?;
         out.push(with_id(id, &text)?);
     }
+    // The SQL with `?` placeholders: no values, so nothing a client sent lands in the log.
+    tracing::debug!(%sql, rows = out.len(), "sqlite find");
     Ok(out)
 }
 
 /// `{_id, ...doc}`: `_id` first, as MongoDB returns it.
 fn with_id(id: String, text: &str) -> StoreResult<Doc> {
-    let body: Doc = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    let body = parse_doc(text)?;
     let mut doc = Doc::with_capacity(body.len() + 1);
     doc.insert("_id".into(), id.into());
     doc.extend(body);
     Ok(doc)
+}
+
+/// A stored document's JSON text, its whole numbers as integers (SQLite prints a stored double
+/// `4` as `4.0`; JavaScript, and so Nightscout's answer, has one number type).
+fn parse_doc(text: &str) -> StoreResult<Doc> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?;
+    crate::domain::js::whole_numbers_as_integers(&mut v);
+    match v {
+        serde_json::Value::Object(doc) => Ok(doc),
+        _ => Err(StoreError::Other("a stored document is not an object".into())),
+    }
 }
 
 /// Splits `_id` off a document: the id to store it under and the JSON text of the rest.
@@ -205,10 +231,7 @@ fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResul
         .map_err(map_err)?;
     match row {
         None => Ok(None),
-        Some((id, text)) => {
-            let doc: Doc = serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
-            Ok(Some((id, doc)))
-        }
+        Some((id, text)) => Ok(Some((id, parse_doc(&text)?))),
     }
 }
 
@@ -228,7 +251,7 @@ impl Store for SqliteStore {
 
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
         let q = query.clone();
-        self.read(move |c| select(c, coll, &q)).await
+        self.read(move |c| select(c, coll.default_name(), &q)).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -306,6 +329,41 @@ impl Store for SqliteStore {
             Ok(true)
         })
         .await
+    }
+
+    async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
+        let table = format!("{}_deleted", coll.default_name());
+        self.write(move |tx| {
+            for doc in docs {
+                let (id, text, _) = split_id(doc);
+                tx.prepare_cached(&format!("INSERT OR REPLACE INTO {table} (id, doc) VALUES (?1, jsonb(?2))"))
+                    .and_then(|mut s| s.execute((&id, &text)))
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
+        let (q, table) = (query.clone(), format!("{}_deleted", coll.default_name()));
+        self.read(move |c| select(c, &table, &q)).await
+    }
+
+    async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
+        let (f, table) = (filter.clone(), format!("{}_deleted", coll.default_name()));
+        self.write(move |tx| {
+            let mut b = SqlBuilder::new();
+            let w = b.filter(&f);
+            tx.execute(&format!("DELETE FROM {table} WHERE {w}"), params_from_iter(b.params.iter()))
+                .map(|n| n as u64)
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    fn auth(&self) -> &dyn super::AuthStore {
+        self
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

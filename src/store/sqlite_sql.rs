@@ -57,7 +57,7 @@ impl SqlBuilder {
 
     fn join(&mut self, fs: &[Filter], sep: &str) -> String {
         let parts: Vec<String> = fs.iter().map(|f| self.filter(f)).collect();
-        format!("({})", parts.join(sep))
+        balanced(parts, sep)
     }
 
     fn cond(&mut self, path: &str, cond: &Cond) -> String {
@@ -67,7 +67,7 @@ impl SqlBuilder {
             Cond::In(vs) if vs.is_empty() => "0".to_owned(),
             Cond::In(vs) => {
                 let parts: Vec<String> = vs.iter().map(|v| self.eq(path, v)).collect();
-                format!("({})", parts.join(" OR "))
+                balanced(parts, " OR ")
             }
             Cond::Nin(vs) => negate(self.cond(path, &Cond::In(vs.clone()))),
             Cond::Gt(v) => self.range(path, ">", v),
@@ -173,6 +173,16 @@ fn id_text(v: &Val) -> Option<String> {
 }
 
 /// Mongo regex options -> an inline-flag prefix the `regex` crate understands.
+/// `(a OR b OR ..)` grouped in nested runs of at most 50, so thousands of alternatives stay
+/// far below SQLite's expression depth limit (1,000) instead of failing the query.
+fn balanced(mut parts: Vec<String>, sep: &str) -> String {
+    const RUN: usize = 50;
+    while parts.len() > RUN {
+        parts = parts.chunks(RUN).map(|c| format!("({})", c.join(sep))).collect();
+    }
+    format!("({})", parts.join(sep))
+}
+
 pub fn regex_source(pattern: &str, options: &str) -> String {
     let flags: String = options.chars().filter(|c| matches!(c, 'i' | 'm' | 's' | 'x')).collect();
     if flags.is_empty() { pattern.to_owned() } else { format!("(?{flags}){pattern}") }

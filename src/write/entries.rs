@@ -28,12 +28,17 @@ impl Writer {
     pub async fn create_entries(&self, mut docs: Vec<Doc>) -> StoreResult<Vec<Doc>> {
         let now = now_ms();
         for d in &mut docs {
+            crate::domain::purify::purify(d);
             entries::normalize(d, self.uuid_handling, now);
         }
-        let ops = docs
-            .iter()
-            .map(|d| Upsert { filter: entries::dedup_filter(d), doc: d.clone(), mode: WriteMode::Merge })
-            .collect();
+        let mut ops = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let filter = entries::dedup_filter(&doc);
+            let mut op = Upsert { filter, doc, mode: WriteMode::Merge };
+            self.stamp_upsert(Collection::Entries, &op.filter, &mut op.doc).await?;
+            ops.push(op);
+        }
+        let docs: Vec<Doc> = ops.iter().map(|o| o.doc.clone()).collect();
         let written = self.store.upsert_many(Collection::Entries, ops).await?;
         // Newly inserted documents come back with their `_id`; merged ones as sent.
         Ok(docs

@@ -10,12 +10,15 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Val, is_object_id};
-use crate::store::{Collection, Store};
+use crate::store::Store;
 
+mod delete;
 mod documents;
 mod entries;
 mod socket;
+pub(crate) mod stamp;
 mod treatments;
+pub(crate) mod v3;
 
 pub(crate) use entries::incoming as incoming_entries;
 
@@ -29,11 +32,18 @@ pub struct Writer {
     uuid_handling: bool,
     /// `PREDICTIONS_MAX_SIZE`: OpenAPS `predBGs` arrays are cut to this length (0 = no cut).
     predictions_max_size: usize,
+    /// The last `srvModified` handed out (`stamp::Clock`).
+    clock: stamp::Clock,
 }
 
 impl Writer {
     pub fn new(store: Arc<dyn Store>, config: &Config) -> Writer {
-        Writer { store, uuid_handling: config.uuid_handling, predictions_max_size: config.predictions_max_size }
+        Writer {
+            store,
+            uuid_handling: config.uuid_handling,
+            predictions_max_size: config.predictions_max_size,
+            clock: stamp::Clock::default(),
+        }
     }
 }
 
@@ -54,11 +64,4 @@ fn with_id(mut doc: Doc, id: Option<String>) -> Doc {
 pub(crate) fn id_filter(id: &str) -> Filter {
     let v = if is_object_id(id) { Val::ObjectId(id.to_ascii_lowercase()) } else { Val::Str(id.to_owned()) };
     Filter::eq("_id", v)
-}
-
-impl Writer {
-    /// Deletes what `filter` matches in `coll`; how many.
-    pub async fn delete_where(&self, coll: Collection, filter: &Filter) -> crate::store::StoreResult<u64> {
-        self.store.delete_many(coll, filter).await
-    }
 }

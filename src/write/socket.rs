@@ -5,19 +5,29 @@
 
 use serde_json::Value;
 
-use super::{Writer, id_filter};
-use crate::domain::filter::{Cond, Filter, Query, Val, is_object_id};
+use super::{Writer, id_filter, stamp};
+use crate::domain::filter::{Cond, Filter, Val, is_object_id};
 use crate::domain::time::{now_ms, to_iso_utc};
 use crate::domain::{Collection, Doc};
 use crate::store::{StoreResult, Upsert, WriteMode};
 
 impl Writer {
-    async fn first(&self, coll: Collection, f: Filter) -> StoreResult<Option<Doc>> {
-        Ok(self.store.find(coll, &Query::new(f).limit(Some(1))).await?.into_iter().next())
-    }
-
     /// `dbAdd` of one document; the stored (or already existing) document.
     pub async fn socket_add(&self, coll: Collection, mut doc: Doc) -> StoreResult<Doc> {
+        if crate::domain::documents::has_nul_key(&Value::Object(doc.clone())) {
+            return Err(crate::store::StoreError::Invalid("field names must not contain NUL characters".into()));
+        }
+        for v in doc.values_mut() {
+            crate::domain::js::whole_numbers_as_integers(v);
+        }
+        // Beyond Nightscout (whose dbAdd skips the purifier): what a web client shows is
+        // sanitised whichever way it was uploaded.
+        crate::domain::purify::purify(&mut doc);
+        if coll == Collection::Entries {
+            // Beyond Nightscout (whose dbAdd stores entries raw): the REST rules, so a reading
+            // sent over the socket gets `date`, `sysTime` and `utcOffset` and the same dedup.
+            return Ok(self.create_entries(vec![doc]).await?.pop().unwrap_or_default());
+        }
         if let Some(Value::String(id)) = doc.get("_id")
             && !is_object_id(id)
         {
@@ -63,6 +73,7 @@ impl Writer {
                     by_nsclient.or_else(|| doc.get("startDate").map(|v| Filter::eq("startDate", Val::from_json(v))));
                 if let Some(filter) = key {
                     doc.remove("_id");
+                    self.stamp_upsert(coll, &filter, &mut doc).await?;
                     let op = Upsert { filter: filter.clone(), doc: doc.clone(), mode: WriteMode::Replace };
                     self.store.upsert_many(coll, vec![op]).await?;
                     return Ok(self.first(coll, filter).await?.unwrap_or(doc));
@@ -70,18 +81,21 @@ impl Writer {
             }
             _ => {}
         }
+        stamp::new_doc(&mut doc, self.tick());
         Ok(self.store.insert_many(coll, vec![doc]).await?.into_iter().next().unwrap_or_default())
     }
 
     /// `dbUpdate` (`$set`) or `dbUpdateUnset` (`$unset` of the given fields) by `_id`.
     pub async fn socket_update(&self, coll: Collection, id: &str, data: Doc, unset: bool) -> StoreResult<bool> {
         let (set, fields) = if unset { (Doc::new(), data.keys().cloned().collect()) } else { (data, Vec::new()) };
-        let set = set.into_iter().filter(|(k, _)| k != "_id").collect();
+        let mut set: Doc = set.into_iter().filter(|(k, _)| k != "_id" && !stamp::is_stamp(k)).collect();
+        set.insert("srvModified".into(), self.tick().into());
+        let fields = fields.into_iter().filter(|k| !stamp::is_stamp(k)).collect();
         self.store.update_by_id(coll, id, set, fields).await
     }
 
     /// `dbRemove` by `_id`.
     pub async fn socket_remove(&self, coll: Collection, id: &str) -> StoreResult<u64> {
-        self.store.delete_many(coll, &id_filter(id)).await
+        self.delete_where(coll, &id_filter(id)).await
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{Writer, with_id};
 use crate::domain::filter::{Filter, Query};
+use crate::domain::purify::purify;
 use crate::domain::time::now_ms;
 use crate::domain::treatments::{self, Key};
 use crate::domain::{Collection, Doc};
@@ -43,6 +44,8 @@ impl Writer {
 
     /// Normalises one treatment; with `split`, a `preBolus` with carbs becomes two records.
     fn prepare(&self, mut doc: Doc, now: i64, split: bool) -> Vec<Planned> {
+        // Nightscout purifies POSTs only; an edit (PUT) can carry the same script.
+        purify(&mut doc);
         let carbs = treatments::normalize(&mut doc, self.uuid_handling, now, split);
         let second = carbs.clone().and_then(|c| treatments::prebolus_record(&doc, c));
         if let (Some(c), None) = (carbs, &second) {
@@ -54,7 +57,10 @@ impl Writer {
     }
 
     /// Replace-upserts in order; answers each document with its `_id` where Nightscout gives one.
-    async fn write_treatments(&self, planned: Vec<Planned>) -> StoreResult<Vec<Doc>> {
+    async fn write_treatments(&self, mut planned: Vec<Planned>) -> StoreResult<Vec<Doc>> {
+        for p in &mut planned {
+            self.stamp_upsert(T, &p.filter, &mut p.doc).await?;
+        }
         let ops = planned
             .iter()
             .map(|p| Upsert { filter: p.filter.clone(), doc: p.doc.clone(), mode: WriteMode::Replace })

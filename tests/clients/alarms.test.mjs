@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { startServer, next, call, reading, SECRET_SHA1 } from './server.mjs';
+import { backends, startServer, next, call, reading, SECRET_SHA1 } from './server.mjs';
 
 describe('alarms', () => {
   let srv;
@@ -47,5 +47,63 @@ describe('alarms', () => {
       await srv.post('/api/v1/entries', reading(Date.now() - 5_000, 110));
       assert.equal((await allClear).title, 'All Clear');
     } finally { alarm.close(); other.close(); root.close(); }
+  });
+});
+
+for (const backend of backends()) {
+  describe(`alarms with AUTH_DEFAULT_ROLES=denied (${backend})`, () => {
+    let srv;
+    before(async () => {
+      srv = await startServer(backend, { AUTH_DEFAULT_ROLES: 'denied', BG_LOW: '55', BG_TARGET_BOTTOM: '80' });
+    });
+    after(async () => { await srv.stop(); });
+
+    it('reach only sockets allowed to read, and a late unauthorized subscriber gets no current alarm', async () => {
+      const opts = { transports: ['websocket'], forceNew: true, reconnection: false };
+      const allowed = io(srv.url + '/alarm', opts);
+      const stranger = io(srv.url + '/alarm', opts);
+      const rootStranger = io(srv.url, opts);
+      let leaked = [];
+      for (const s of [stranger, rootStranger]) {
+        for (const ev of ['alarm', 'urgent_alarm']) s.on(ev, (a) => leaked.push(a));
+      }
+      try {
+        await call(allowed, 'subscribe', { secret: SECRET_SHA1 });
+        const sub = await call(stranger, 'subscribe', {});
+        assert.equal(sub.read, false);
+        await new Promise((r) => (rootStranger.connected ? r() : rootStranger.on('connect', r)));
+        const onAlarm = next(allowed, 'urgent_alarm');
+        await srv.post('/api/v1/entries', reading(Date.now() - 30_000, 48));
+        assert.match((await onAlarm).message, /48/);
+        // A round trip on each stranger's connection: anything sent before it has arrived.
+        await call(stranger, 'subscribe', {});
+        const late = io(srv.url + '/alarm', opts);
+        for (const ev of ['alarm', 'urgent_alarm']) late.on(ev, (a) => leaked.push(a));
+        await call(late, 'subscribe', {});
+        await call(late, 'subscribe', {});
+        late.close();
+        assert.deepEqual(leaked, []);
+      } finally { allowed.close(); stranger.close(); rootStranger.close(); }
+    });
+  });
+}
+
+describe('alarms in the server language', () => {
+  let srv;
+  before(async () => { srv = await startServer('sqlite', { LANGUAGE: 'de', BG_LOW: '55', BG_TARGET_BOTTOM: '80' }); });
+  after(async () => { await srv.stop(); });
+
+  it('with LANGUAGE=de an AndroidAPS-style /alarm client gets the urgent low in German', async () => {
+    const alarm = io(srv.url + '/alarm', { transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      await call(alarm, 'subscribe', { secret: SECRET_SHA1 });
+      const onAlarm = next(alarm, 'urgent_alarm');
+      await srv.post('/api/v1/entries', reading(Date.now() - 30_000, 48));
+      const a = await onAlarm;
+      assert.equal(a.level, 2);
+      assert.equal(a.title, 'Dringend NIEDRIG');
+      assert.equal(a.message, 'BZ jetzt: 48 mg/dl');
+      assert.equal(a.eventName, 'low');
+    } finally { alarm.close(); }
   });
 });

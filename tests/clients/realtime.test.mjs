@@ -101,6 +101,33 @@ for (const backend of backends()) {
       } finally { s.close(); watcher.close(); }
     });
 
+    it('dbAdd into entries is normalised like a REST POST (date, sysTime, utcOffset) and deduplicated', async () => {
+      const { s } = await authorized(clients['v4 websocket only'], srv.url);
+      try {
+        const ms = Date.now() - 90_000;
+        const sgv = { type: 'sgv', sgv: 133, direction: 'Flat', device: 'socket', dateString: new Date(ms).toISOString() };
+        const ack = await call(s, 'dbAdd', { collection: 'entries', data: sgv });
+        assert.equal(ack.length, 1);
+        assert.equal(ack[0].date, ms);
+        assert.equal(ack[0].sysTime, new Date(ms).toISOString());
+        assert.equal(ack[0].utcOffset, 0);
+        await call(s, 'dbAdd', { collection: 'entries', data: sgv });
+        const res = await fetch(`${srv.url}/api/v1/entries.json?find[sgv]=133`);
+        assert.equal((await res.json()).length, 1, 'stored once');
+      } finally { s.close(); }
+    });
+
+    it('a websocket message over the 10 MB payload limit closes that socket', async () => {
+      const { s } = await authorized(clients['v4 websocket only'], srv.url);
+      try {
+        const closed = next(s, 'disconnect', () => true, 20_000);
+        s.emit('dbAdd', { collection: 'treatments', data: { eventType: 'Note', notes: 'x'.repeat(11_000_000) } });
+        await closed;
+      } finally { s.close(); }
+      const res = await fetch(`${srv.url}/api/v1/treatments.json?find[eventType]=Note`);
+      assert.deepEqual(await res.json(), [], 'nothing was stored');
+    });
+
     it('dbUpdate and dbRemove change a treatment and every dashboard hears it', async () => {
       const { s } = await authorized(clients['v4 websocket only'], srv.url);
       try {

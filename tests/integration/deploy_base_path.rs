@@ -54,7 +54,7 @@ async fn the_bare_base_path_redirects_to_its_slash_so_relative_dashboard_urls_re
 
 #[tokio::test]
 async fn the_https_redirect_keeps_the_base_path() {
-    let app = spawn(&[("BASE_PATH", "/dante")]).await;
+    let app = spawn(&[("BASE_PATH", "/dante"), ("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let res = no_follow()
         .get(app.url("/dante/api/v1/entries.json?count=1"))
         .header("x-forwarded-proto", "http")

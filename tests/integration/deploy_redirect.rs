@@ -35,7 +35,7 @@ const PROXIED_HTTP: [(&str, &str); 2] = [("x-forwarded-proto", "http"), ("x-forw
 
 #[tokio::test]
 async fn direct_plain_requests_are_served_when_no_tls_is_configured_so_a_local_run_just_works() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let res = send(&app, Method::GET, "/api/v1/status.json", &[]).await;
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "strict-transport-security"), Some("max-age=31536000"));
@@ -48,7 +48,7 @@ async fn direct_plain_requests_are_served_when_no_tls_is_configured_so_a_local_r
 
 #[tokio::test]
 async fn x_forwarded_proto_http_gets_a_307_to_the_same_url_on_https() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let res = send(&app, Method::GET, "/api/v1/entries.json?count=2&find[sgv][$gte]=100", &PROXIED_HTTP).await;
     assert_eq!(res.status(), 307);
     assert_eq!(location(&res), "https://ns.example.org/api/v1/entries.json?count=2&find[sgv][$gte]=100");
@@ -60,7 +60,7 @@ async fn x_forwarded_proto_http_gets_a_307_to_the_same_url_on_https() {
 
 #[tokio::test]
 async fn proxy_header_variants_are_read_like_a_trusting_express_but_case_insensitively() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     for proto in ["https", "HTTPS", "https, http", "wss"] {
         let res = send(&app, Method::GET, "/api/v1/status.json", &[("x-forwarded-proto", proto)]).await;
         assert_eq!(res.status(), 200, "X-Forwarded-Proto: {proto}");
@@ -82,7 +82,7 @@ async fn proxy_header_variants_are_read_like_a_trusting_express_but_case_insensi
 
 #[tokio::test]
 async fn azure_x_arr_ssl_marks_https_and_on_app_service_its_absence_means_clear_text() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let res = send(&app, Method::GET, "/api/v1/status.json", &[("x-arr-ssl", "2048|256|CN=Microsoft Azure TLS")]).await;
     assert_eq!(res.status(), 200);
 
@@ -110,7 +110,7 @@ async fn the_health_endpoint_answers_plain_http_probes_without_a_redirect() {
 
 #[tokio::test]
 async fn a_plain_http_post_is_redirected_with_307_so_method_and_body_are_kept_and_nothing_is_stored() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let ms = now_ms() - 60_000;
     let res = no_follow()
         .post(app.url("/api/v1/entries"))
@@ -133,7 +133,7 @@ async fn a_plain_http_post_is_redirected_with_307_so_method_and_body_are_kept_an
 
 #[tokio::test]
 async fn socket_io_polling_and_websocket_upgrades_are_redirected_like_everything_else() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     let res = send(&app, Method::GET, "/socket.io/?EIO=4&transport=polling&t=abc", &PROXIED_HTTP).await;
     assert_eq!(res.status(), 307);
     assert_eq!(location(&res), "https://ns.example.org/socket.io/?EIO=4&transport=polling&t=abc");
@@ -185,9 +185,23 @@ async fn hsts_follows_the_secure_hsts_header_settings() {
 
 #[tokio::test]
 async fn a_redirect_for_a_request_with_a_bogus_host_is_a_400_never_a_500() {
-    let app = spawn(&[]).await;
+    let app = spawn(&[("FERROSCOUT_TRUSTED_PROXIES", "1")]).await;
     for host in ["evil.example/path", "a:b:c", "[::1", "x:99999"] {
         let res = send(&app, Method::GET, "/", &[("x-forwarded-proto", "http"), ("x-forwarded-host", host)]).await;
         assert_eq!(res.status(), 400, "host {host}");
     }
+}
+
+#[tokio::test]
+async fn a_forged_x_forwarded_host_does_not_steer_the_redirect_without_a_trusted_proxy() {
+    let app = spawn(&[]).await;
+    let res = send(
+        &app,
+        Method::GET,
+        "/api/v1/status.json",
+        &[("x-forwarded-proto", "http"), ("x-forwarded-host", "evil.example"), ("host", "ns.example.org")],
+    )
+    .await;
+    assert_eq!(res.status(), 307);
+    assert_eq!(location(&res), "https://ns.example.org/api/v1/status.json");
 }

@@ -161,6 +161,21 @@ async fn the_plain_listener_redirects_to_the_tls_port_and_a_followed_post_keeps_
 }
 
 #[tokio::test]
+async fn the_plain_listener_does_not_serve_the_api_to_a_forged_x_forwarded_proto_or_follow_a_forged_host() {
+    let app = TlsApp::spawn(&[]).await;
+    let res = app
+        .client(false)
+        .get(app.http_url("/api/v1/status.json"))
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 307, "clear text stays clear text whatever the client claims");
+    assert_eq!(res.headers()["location"], app.https_url("/api/v1/status.json").as_str());
+}
+
+#[tokio::test]
 async fn the_plain_listener_still_answers_health_probes() {
     let app = TlsApp::spawn(&[]).await;
     let res = Client::new().get(app.http_url("/health")).send().await.unwrap();

@@ -60,8 +60,11 @@ async fn post_without_or_with_wrong_secret_returns_401_and_stores_nothing(app: T
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    // The plain secret's SHA-1 of another string, and a token-looking value, fail too.
+    // An unknown `?token=` is ignored, as in Nightscout (`tokens-and-v3.md` §1): the default
+    // roles read, but do not write.
     let res = app.req(Method::GET, "/api/v1/entries.json?token=nobody-0123456789abcdef").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app.req(Method::POST, "/api/v1/entries?token=nobody-0123456789abcdef").json(&body).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(app.get_json("/api/v1/entries.json").await, json!([]));
 }

@@ -28,6 +28,9 @@ looper!(
     pebble_carries_iob_cob_and_the_bolus_wizard_for_a_looper: &[("ENABLE", super::PLUGINS)],
     without_enable_the_plugins_stay_out_of_properties_and_pebble: &[],
     plugin_properties_can_be_picked_by_name: &[("ENABLE", super::PLUGINS)],
+    a_week_old_sensor_change_and_a_three_day_old_site_change_show_in_sage_and_cage: &[("ENABLE", super::PLUGINS)],
+    status_json_has_the_careportal_by_default: &[],
+    disable_careportal_takes_the_careportal_out_of_status_json: &[("DISABLE", "careportal")],
 );
 
 fn ago(mins: i64) -> String {
@@ -158,4 +161,42 @@ async fn plugin_properties_can_be_picked_by_name(app: TestApp) {
     let p = app.get_json("/api/v2/properties/iob,cob,sage").await;
     let keys: Vec<&String> = p.as_object().unwrap().keys().collect();
     assert_eq!(keys, vec!["iob", "cob", "sage"]);
+}
+
+/// Nightscout loads the newest device change of each kind from the last 62 days, beyond the
+/// 60-hour treatments window, so sensor and cannula ages show however many treatments followed.
+async fn a_week_old_sensor_change_and_a_three_day_old_site_change_show_in_sage_and_cage(app: TestApp) {
+    let t = now_ms() - MIN;
+    app.post_entries(json!([xdrip_reading(t, 120)])).await;
+    let mut treatments = vec![
+        json!({"eventType": "Sensor Change", "created_at": ago(7 * 24 * 60), "enteredBy": "mum"}),
+        json!({"eventType": "Site Change", "created_at": ago(3 * 24 * 60), "enteredBy": "mum"}),
+    ];
+    // Two days of boluses and temp basals after them, as a looper's phone uploads.
+    treatments.extend((0..600).map(|i| {
+        json!({"eventType": "Temp Basal", "created_at": ago(5 + i * 5),
+        "duration": 5, "absolute": 0.8, "enteredBy": "AndroidAPS"})
+    }));
+    app.write_json(Method::POST, "/api/v1/treatments", Value::Array(treatments)).await;
+    let p = app.get_json("/api/v2/properties/sage,cage").await;
+    assert_eq!(p["sage"]["min"], "Sensor Change");
+    assert_eq!(p["sage"]["Sensor Change"]["found"], true);
+    assert_eq!(p["sage"]["Sensor Change"]["age"], 7 * 24);
+    assert_eq!(p["sage"]["Sensor Change"]["display"], "7d0h");
+    assert_eq!(p["sage"]["Sensor Change"]["level"], 2, "past SAGE_URGENT (166 h)");
+    assert_eq!(p["cage"]["found"], true);
+    assert_eq!(p["cage"]["age"], 72);
+    assert_eq!(p["cage"]["display"], "72h");
+}
+
+async fn status_json_has_the_careportal_by_default(app: TestApp) {
+    let s = app.get_json("/api/v1/status.json").await;
+    assert_eq!(s["careportalEnabled"], true);
+    assert!(s["settings"]["enable"].as_array().unwrap().contains(&json!("careportal")));
+}
+
+async fn disable_careportal_takes_the_careportal_out_of_status_json(app: TestApp) {
+    let s = app.get_json("/api/v1/status.json").await;
+    assert_eq!(s["careportalEnabled"], false);
+    assert!(!s["settings"]["enable"].as_array().unwrap().contains(&json!("careportal")));
 }

@@ -27,7 +27,10 @@ fn config(vars: &[(&str, &str)]) -> Config {
 
 async fn mongo_store(db: &str) -> Option<Arc<dyn Store>> {
     let uri = mongo_uri_for(db)?;
-    Some(open(Location::Mongo { uri: &uri, collections: &config(&[]).collections }).await.unwrap())
+    let config = config(&[]);
+    let location =
+        Location::Mongo { uri: &uri, collections: &config.collections, auth_prefix: &config.auth_collections_prefix };
+    Some(open(location).await.unwrap())
 }
 
 async fn instance(name: &str, redis: Option<&str>, store: Arc<dyn Store>) -> Shared {

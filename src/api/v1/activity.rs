@@ -1,9 +1,10 @@
 //! `/api/v1/activity` (`lib/api/activity/index.js`, `lib/server/activity.js`; spec 1.7).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::list;

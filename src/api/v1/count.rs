@@ -2,9 +2,10 @@
 //! count. Unlike Nightscout, the default window uses the collection's own date field, so a
 //! query without a date constraint counts the last 4 days instead of nothing.
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::list;

@@ -1,13 +1,15 @@
 //! `/api/v1/devicestatus` (`lib/api/devicestatus/index.js`, `lib/server/devicestatus.js`; spec 1.5).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::Value;
 
 use super::list;
 use crate::api::permit::{Allowed, AllowedBody, DeviceStatusCreate, DeviceStatusDelete, DeviceStatusRead};
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::documents::docs_of;
@@ -35,7 +37,13 @@ async fn list_statuses(
 ) -> ApiResult<Response> {
     let params = list::params(raw.as_deref());
     let filter = list::find_filter(&state, D, &params)?;
-    let docs = state.store.find(D, &list::newest_first(D, filter, list::count(&params, DEFAULT_COUNT))).await?;
+    let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, D, limit).await
+    {
+        return Ok(Json(docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()).into_response());
+    }
+    let docs = state.store.find(D, &list::newest_first(D, filter, limit)).await?;
     Ok(Json(docs).into_response())
 }
 

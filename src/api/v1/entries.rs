@@ -1,20 +1,24 @@
 //! `/api/v1/entries` (`lib/api/entries/index.js`, `lib/server/entries.js`; spec section 1.3).
 
+use crate::api::json::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::list;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
 use crate::api::permit::{Allowed, AllowedBody, EntriesCreate, EntriesDelete, EntriesRead};
+use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::filter::{Filter, Val};
 use crate::domain::{Collection, Doc, entries};
+use crate::engine::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::write::incoming_entries as incoming;
+use std::sync::Arc;
 
 /// Nightscout's JSON limit for entries.
 const BODY_LIMIT: usize = 50 * 1024 * 1024;
@@ -38,6 +42,20 @@ pub(super) struct Answer {
     format: Format,
     if_modified_since: Option<i64>,
     model: Option<String>,
+    /// The count asked for, when Nightscout could answer the query from its in-memory cache.
+    cached_count: Option<u64>,
+}
+
+/// Nightscout's in-memory cache keeps two days of entries (`lib/server/cache.js`).
+const CACHE_RETENTION_MS: i64 = 2 * 24 * 3600 * 1000;
+
+/// `query_models`: a query with no `find` but `type` can be served from the cache.
+fn cacheable(params: &serde_json::Map<String, Value>) -> bool {
+    match params.get("find") {
+        None => true,
+        Some(Value::Object(f)) => f.keys().all(|k| k == "type"),
+        Some(_) => false,
+    }
 }
 
 impl Answer {
@@ -50,10 +68,18 @@ impl Answer {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_http_date),
             model,
+            cached_count: None,
         }
     }
 
-    pub(super) fn send(self, state: &AppState, mut docs: Vec<Doc>) -> Response {
+    /// Marks a listing Nightscout may serve from its cache (see `send`).
+    fn cached_if(mut self, cacheable: bool, count: Option<u64>) -> Answer {
+        self.cached_count = count.filter(|_| cacheable);
+        self
+    }
+
+    pub(super) fn send(self, state: &AppState, docs: Vec<impl Into<Shared>>) -> Response {
+        let mut docs: Vec<Shared> = docs.into_iter().map(Into::into).collect();
         docs.sort_by_key(|d| std::cmp::Reverse(Collection::Entries.time_ms(d).unwrap_or(i64::MIN)));
         let newest = docs.first().and_then(|d| Collection::Entries.time_ms(d));
         if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
@@ -61,18 +87,29 @@ impl Answer {
         {
             return StatusCode::NOT_MODIFIED.into_response();
         }
+        // `query_models`: when the cache holds `count` such entries, Nightscout answers from it,
+        // and cached entries carry `mills` (`e.mills || e.date`). That is when every entry
+        // returned is within the cache's two days and there are `count` of them.
+        let cutoff = crate::domain::time::now_ms() - CACHE_RETENTION_MS;
+        let from_cache = self.cached_count.is_some_and(|n| {
+            docs.len() as u64 >= n && docs.iter().all(|d| Collection::Entries.time_ms(d).is_some_and(|t| t >= cutoff))
+        });
         for d in &mut docs {
+            if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
+                let mills = d.get("date").cloned().unwrap_or(Value::Null);
+                Arc::make_mut(d).insert("mills".into(), mills);
+            }
             if let Some(m) = &self.model
                 && !d.contains_key("type")
             {
-                d.insert("type".into(), Value::String(m.clone()));
+                Arc::make_mut(d).insert("type".into(), Value::String(m.clone()));
             }
             if let Some(dev) = &state.config.obscure_device_provenance {
-                d.insert("device".into(), Value::String(dev.clone()));
+                Arc::make_mut(d).insert("device".into(), Value::String(dev.clone()));
             }
         }
         let mut res = match self.format {
-            Format::Json => Json(docs).into_response(),
+            Format::Json => Json(docs.iter().map(|d| &**d).collect::<Vec<&Doc>>()).into_response(),
             f => {
                 let sep = if f == Format::Csv { ',' } else { '\t' };
                 let rows: Vec<String> = docs.iter().map(|d| entries::text_row(d, sep)).collect();
@@ -98,8 +135,13 @@ async fn list_entries(
     let model = params.get("find").and_then(|f| f.get("type")).and_then(Value::as_str).map(str::to_owned);
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
+    if !params.contains_key("find")
+        && let Some(docs) = snapshot::newest(&state, Collection::Entries, limit).await
+    {
+        return Ok(Answer::new(path, &headers, model).cached_if(true, limit).send(&state, docs));
+    }
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, model).send(&state, docs))
+    Ok(Answer::new(path, &headers, model).cached_if(cacheable(&params), limit).send(&state, docs))
 }
 
 /// The newest entry of any type within the default window.
@@ -109,6 +151,9 @@ async fn current(
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    if let Some(docs) = snapshot::newest(&state, Collection::Entries, Some(1)).await {
+        return Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs));
+    }
     let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;
     Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs))
@@ -140,7 +185,7 @@ async fn by_spec(
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, Some(spec)).send(&state, docs))
+    Ok(Answer::new(path, &headers, Some(spec)).cached_if(cacheable(&params), limit).send(&state, docs))
 }
 
 /// `find[type] = spec`, or no type constraint for `*`.

@@ -1,9 +1,10 @@
 //! `/api/v1/food` (`lib/api/food/index.js`, `lib/server/food.js`; spec 1.7).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::json;
 
 use crate::api::permit::{Allowed, AllowedBody, FoodCreate, FoodDelete, FoodRead, FoodUpdate};
@@ -52,7 +53,7 @@ async fn create(State(state): State<AppState>, req: AllowedBody<FoodCreate>) -> 
     Ok(Json(state.writer.create_food(docs_of(req.body)).await?).into_response())
 }
 
-/// Spec 1.7 PUT: object or array, each replaced by `_id` (a new one when absent or invalid).
+/// Spec 1.7 PUT: object or array, each replaced by `_id` (a new one when absent; 400 when malformed).
 async fn update(State(state): State<AppState>, req: AllowedBody<FoodUpdate>) -> ApiResult<Response> {
     Ok(Json(state.writer.save_all(F, docs_of(req.body)).await?).into_response())
 }

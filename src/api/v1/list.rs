@@ -10,9 +10,30 @@ use crate::domain::query::{Spec, parse_find, with_default_window};
 use crate::domain::time::now_ms;
 use crate::error::{ApiError, ApiResult};
 
-/// The query string, qs-parsed.
+/// The query string, qs-parsed. A `find` sent as one JSON-encoded object (what axios 0.x
+/// sends, e.g. nightscout-connect's Nightscout source: `find={"dateString":{"$gt":".."}}`) is
+/// taken as the query it spells, its values as text as qs would give them (beyond Nightscout,
+/// which fails it with a 500).
 pub fn params(raw: Option<&str>) -> Map<String, Value> {
-    query_string::parse(raw.unwrap_or_default())
+    let mut params = query_string::parse(raw.unwrap_or_default());
+    if let Some(Value::String(s)) = params.get("find")
+        && s.trim_start().starts_with('{')
+        && let Ok(Value::Object(find)) = serde_json::from_str::<Value>(s)
+    {
+        params.insert("find".into(), as_query_text(Value::Object(find)));
+    }
+    params
+}
+
+/// A JSON value with its scalars as the text a query string carries (`null` stays `null`).
+fn as_query_text(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, as_query_text(v))).collect()),
+        Value::Array(a) => Value::Array(a.into_iter().map(as_query_text).collect()),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    }
 }
 
 /// `count` as Nightscout reads it (`parseInt`); missing or unparsable gives `default`,
@@ -61,6 +82,6 @@ pub async fn delete_where(
     Ok(delete_result(state.writer.delete_where(coll, &filter).await?).into_response())
 }
 
-pub fn delete_result(n: u64) -> axum::Json<Value> {
-    axum::Json(serde_json::json!({"acknowledged": true, "deletedCount": n}))
+pub fn delete_result(n: u64) -> crate::api::json::Json<Value> {
+    crate::api::json::Json(serde_json::json!({"acknowledged": true, "deletedCount": n}))
 }

@@ -1,10 +1,11 @@
 //! `/api/v1/profile`, `/profiles`, `/profile/current` (`lib/api/profile/index.js`,
 //! `lib/server/profile.js`; spec 1.6).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::list;

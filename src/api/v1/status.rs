@@ -1,16 +1,19 @@
 //! `/api/v1/status` (`lib/api/status.js`), `/verifyauth` (`lib/api/verifyauth.js`) and
 //! `/experiments/test` (Loop's and xDrip4iOS's credential check). Spec sections 1.8-1.9.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use crate::api::caller::AuthInput;
 use crate::api::format::{Format, PathFormat, negotiate};
+use crate::api::json::{self, Json};
 use crate::api::permit::{Allowed, DebugTest, StatusRead};
+use crate::api::query_string;
 use crate::app::AppState;
 use crate::config::public::status_json;
 use crate::error::{ApiError, ApiResult};
@@ -28,20 +31,37 @@ async fn status(
     _: Allowed<StatusRead>,
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    // `authorized`: `?token=` (or `?secret=` holding a token) exchanged for a JWT, else null.
+    let q = query_string::parse(query.as_deref().unwrap_or_default());
+    let presented = [query_string::first_str(&q, "token"), query_string::first_str(&q, "secret")]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.is_empty());
+    let authorized = match presented {
+        Some(t) => state.auth.authorize(t).await.unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    let info = || {
+        let mut v = with_bridges(&state);
+        v["authorized"] = authorized.clone();
+        v
+    };
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = negotiate(path.map(|e| e.0), accept, OFFERED).ok_or(ApiError::NotAcceptable)?;
     Ok(match format {
         Format::Html => Html("<h1>STATUS OK</h1>").into_response(),
-        Format::Png => Redirect::to("https://img.shields.io/badge/Nightscout-OK-green.png").into_response(),
-        Format::Svg => Redirect::to("https://img.shields.io/badge/Nightscout-OK-green.svg").into_response(),
+        // `res.redirect(url)`: a 302 to the plain-http badge, as Nightscout writes it.
+        Format::Png => found("http://img.shields.io/badge/Nightscout-OK-green.png"),
+        Format::Svg => found("http://img.shields.io/badge/Nightscout-OK-green.svg"),
         Format::Txt => "STATUS OK".into_response(),
         Format::Js => (
             [(header::CONTENT_TYPE, "application/javascript; charset=utf-8")],
-            format!("this.serverSettings = {} ;", with_bridges(&state)),
+            format!("this.serverSettings = {} ;", json::to_string(&info())),
         )
             .into_response(),
-        _ => Json(with_bridges(&state)).into_response(),
+        _ => Json(info()).into_response(),
     })
 }
 
@@ -54,6 +74,11 @@ fn with_bridges(state: &AppState) -> Value {
     v
 }
 
+/// Express' `res.redirect(url)`: 302 with a short text body.
+fn found(url: &'static str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, url)], format!("Found. Redirecting to {url}")).into_response()
+}
+
 /// Always 200; the answer is nested under `message`.
 async fn verifyauth(State(state): State<AppState>, auth: AuthInput) -> Json<Value> {
     let message = match auth.resolve(&state).await {
@@ -64,7 +89,7 @@ async fn verifyauth(State(state): State<AppState>, auth: AuthInput) -> Json<Valu
                 "canWrite": c.can("*:*:write"),
                 "isAdmin": c.can("*:*:admin"),
                 "message": if can_read && !c.from_defaults { "OK" } else { "UNAUTHORIZED" },
-                "rolefound": if c.from_defaults { "NOTFOUND" } else { "FOUND" },
+                "rolefound": if c.subject.is_some() { "FOUND" } else { "NOTFOUND" },
                 "permissions": if c.from_defaults { "DEFAULT" } else { "ROLE" },
             })
         }

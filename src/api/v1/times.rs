@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
+use crate::api::json::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::entries::Answer;

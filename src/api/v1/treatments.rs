@@ -1,10 +1,11 @@
 //! `/api/v1/treatments` (`lib/api/treatments/index.js`, `lib/server/treatments.js`; spec 1.4).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
 
 use super::list;
 use crate::api::format::{http_date, parse_http_date};

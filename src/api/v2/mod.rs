@@ -4,8 +4,9 @@ use axum::Router;
 
 use crate::app::AppState;
 
+mod authorization;
 mod properties;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(properties::router())
+    Router::new().merge(properties::router()).merge(authorization::router())
 }

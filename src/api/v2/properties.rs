@@ -3,11 +3,12 @@
 //! and the enabled plugins' (`iob`, `cob`, `basal`, `pump`, `loop`, `openaps`, `cage`, `sage`,
 //! `iage`, `bage`, `ar2`, `rawbg`, `bwp`; `domain::plugins`).
 
+use crate::api::json::Json;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::api::permit::{Allowed, PropertiesRead};
@@ -70,7 +71,8 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     out.insert("dbsize".into(), properties::dbsize(stats.data_size, stats.index_size, state.config.dbsize_max_mib));
     out.insert("runtimestate".into(), json!({"state": "loaded"}));
     let data = snapshot::plugin_data(state, snap.now).await?;
-    let inp = plugins::inputs(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_ref(), snap.now);
+    let inp =
+        plugins::inputs_of(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_deref(), snap.now);
     let enabled = status::enabled_features(&state.config);
     let cx = plugins::Context::from_config(&state.config, &enabled);
     let bgnow = glucose::recent(&buckets).and_then(|b| Some((b.mean?, b.mills?)));

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::notify::{INFO, NONE, URGENT, WARN};
 use super::{Inputs, mills_of};
 use crate::config::plugins::AgePrefs;
+use crate::domain::i18n::fill;
 
 /// Which age.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,14 +34,16 @@ impl Kind {
         }
     }
 
-    /// `(title, group, messages urgent/warn/info)`.
-    fn texts(self) -> (&'static str, &'static str, [&'static str; 3]) {
+    /// `(title key with the age as %1, group, messages urgent/warn/info)`.
+    pub fn texts(self) -> (&'static str, &'static str, [&'static str; 3]) {
         match self {
-            Kind::Cannula => {
-                ("Cannula age", "CAGE", ["Cannula change overdue!", "Time to change cannula", "Change cannula soon"])
-            }
+            Kind::Cannula => (
+                "Cannula age %1 hours",
+                "CAGE",
+                ["Cannula change overdue!", "Time to change cannula", "Change cannula soon"],
+            ),
             Kind::Insulin => (
-                "Insulin reservoir age",
+                "Insulin reservoir age %1 hours",
                 "IAGE",
                 [
                     "Insulin reservoir change overdue!",
@@ -49,7 +52,7 @@ impl Kind {
                 ],
             ),
             Kind::Battery => (
-                "Pump battery age",
+                "Pump battery age %1 hours",
                 "BAGE",
                 ["Pump Battery change overdue!", "Time to change pump battery", "Change pump battery soon"],
             ),
@@ -130,7 +133,7 @@ pub fn single(inp: &Inputs, kind: Kind, prefs: &AgePrefs) -> Value {
         }
     }
     let (title, group, messages) = kind.texts();
-    let title = format!("{title} {} hours", info["age"]);
+    let title = fill(title, &[&info["age"]]);
     // Nightscout's insulinage.js compares the age with an unset field, so IAGE never reaches
     // urgent there; here IAGE_URGENT works as documented.
     judge(&mut info, prefs, title, group, messages);
@@ -147,6 +150,11 @@ pub fn single(inp: &Inputs, kind: Kind, prefs: &AgePrefs) -> Value {
     }
     Value::Object(info)
 }
+
+/// The sensor age notification's title key (days %1, hours %2) and messages urgent/warn/info.
+pub const SAGE_TITLE: &str = "Sensor age %1 days %2 hours";
+const SAGE_MESSAGES: [&str; 3] =
+    ["Sensor change/restart overdue!", "Time to change/restart sensor", "Change/restart sensor soon"];
 
 /// `sage`: `{"Sensor Start": {..}, "Sensor Change": {..}, "min": "<the newer one>"}`.
 pub fn sage(inp: &Inputs, prefs: &AgePrefs) -> Value {
@@ -187,18 +195,9 @@ pub fn sage(inp: &Inputs, prefs: &AgePrefs) -> Value {
         _ => 0,
     };
     let info = &mut events[min].1;
-    let title = format!(
-        "Sensor age {} days {} hours",
-        info.get("days").cloned().unwrap_or(Value::Null),
-        info.get("hours").cloned().unwrap_or(Value::Null)
-    );
-    judge(
-        info,
-        prefs,
-        title,
-        "SAGE",
-        ["Sensor change/restart overdue!", "Time to change/restart sensor", "Change/restart sensor soon"],
-    );
+    let (days, hours) =
+        (info.get("days").cloned().unwrap_or(Value::Null), info.get("hours").cloned().unwrap_or(Value::Null));
+    judge(info, prefs, fill(SAGE_TITLE, &[&days, &hours]), "SAGE", SAGE_MESSAGES);
     let min_name = events[min].0;
     let mut out = Map::new();
     for (name, info) in events {

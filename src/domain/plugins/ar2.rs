@@ -108,13 +108,11 @@ pub fn judge(f: &Forecast, cx: &Context) -> Option<(i64, &'static str)> {
 
 /// `buildTitle`: "Urgent, LOW predicted" (`predicted` while the current reading is in range).
 pub fn title(level: i64, event: &str, current_mgdl: f64, cx: &Context) -> String {
-    let range = if event.is_empty() { "Check BG".to_owned() } else { event.to_uppercase() };
-    let mut t = format!("{}, {range}", if level == URGENT { "Urgent" } else { "Warning" });
+    let tr = &cx.tr;
+    let range = if event.is_empty() { tr.t("Check BG", &[]) } else { tr.t(&event.to_uppercase(), &[]) };
+    let t = format!("{}, {range}", tr.t(if level == URGENT { "Urgent" } else { "Warning" }, &[]));
     let t_ = &cx.thresholds;
-    if current_mgdl > t_.bg_target_bottom && current_mgdl < t_.bg_target_top {
-        t.push_str(" predicted");
-    }
-    t
+    if current_mgdl > t_.bg_target_bottom && current_mgdl < t_.bg_target_top { tr.t("%1 predicted", &[&t]) } else { t }
 }
 
 /// `pushoverSound`.

@@ -45,6 +45,7 @@ pub fn context<'a>(settings: &'a PluginSettings, enabled: &'a [String]) -> Conte
         alarm_high: true,
         alarm_low: true,
         show_rawbg: "never".into(),
+        tr: crate::domain::i18n::Tr::english(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Nightscout's names and shapes (what `/api/v2/properties` answers). No I/O here.
 
 use serde_json::{Map, Value};
+use std::borrow::Borrow;
 
 use super::Doc;
 use super::glucose::{Reading, Units};
@@ -55,6 +56,8 @@ pub struct Context<'a> {
     pub alarm_low: bool,
     /// `SHOW_RAWBG`: `never`, `always` or `noise`.
     pub show_rawbg: String,
+    /// Notification text in the server's `LANGUAGE`.
+    pub tr: crate::domain::i18n::Tr,
 }
 
 impl<'a> Context<'a> {
@@ -69,6 +72,7 @@ impl<'a> Context<'a> {
             alarm_high: on("ALARM_HIGH"),
             alarm_low: on("ALARM_LOW"),
             show_rawbg: c.raw.get("SHOW_RAWBG").cloned().unwrap_or_else(|| "never".into()),
+            tr: crate::domain::i18n::Tr::new(&c.language),
         }
     }
 
@@ -115,11 +119,24 @@ const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 /// so a clock limit over 3 hours is capped here); older devicestatus is not copied.
 const DEVICESTATUS_WINDOW_MS: i64 = 6 * 3_600_000;
 
+/// `inputs_of` for plain documents (the tests' fixtures).
+#[cfg(test)]
+pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile: Option<&Doc>, now: i64) -> Inputs {
+    inputs_of(entries, treatments, devicestatus, profile, now)
+}
+
 /// The adapter from stored documents (any order) to the plugins' inputs: the one place that
 /// says where the data comes from, so the caller can hand over the engine's windows.
-pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile: Option<&Doc>, now: i64) -> Inputs {
+pub fn inputs_of<E: Borrow<Doc>, T: Borrow<Doc>, S: Borrow<Doc>>(
+    entries: &[E],
+    treatments: &[T],
+    devicestatus: &[S],
+    profile: Option<&Doc>,
+    now: i64,
+) -> Inputs {
     let mut readings: Vec<(Reading, &Doc)> = entries
         .iter()
+        .map(Borrow::borrow)
         .filter(|e| !e.contains_key("mbg"))
         .filter_map(|e| Reading::from_entry(e).map(|r| (r, e)))
         .filter(|(r, _)| r.mills <= now + CLOCK_SKEW_MS)
@@ -129,6 +146,7 @@ pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile
     let readings = readings.into_iter().map(|(r, _)| r).collect();
     let mut cals: Vec<Doc> = entries
         .iter()
+        .map(Borrow::borrow)
         .filter(|e| e.get("type").and_then(Value::as_str) == Some("cal"))
         .map(|e| {
             let mut c = e.clone();
@@ -138,10 +156,11 @@ pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile
         })
         .collect();
     cals.sort_by_key(|c| c.get("mills").and_then(Value::as_i64).unwrap_or(0));
-    let mut treatments: Vec<Doc> = treatments.iter().filter_map(runtime_treatment).collect();
+    let mut treatments: Vec<Doc> = treatments.iter().map(Borrow::borrow).filter_map(runtime_treatment).collect();
     treatments.sort_by_key(mills_of);
     let mut statuses: Vec<Doc> = devicestatus
         .iter()
+        .map(Borrow::borrow)
         .filter_map(|d| {
             let ms = millis(d, "created_at").filter(|ms| *ms >= now - DEVICESTATUS_WINDOW_MS)?;
             let mut d = d.clone();

@@ -76,6 +76,17 @@ pub fn format_ago(mills: i64, now: i64) -> String {
     "ago".into()
 }
 
+/// `format_ago` in the server's language (`%1m ago`, `%1h ago`, `%1d ago`).
+fn ago_text(cx: &Context, mills: i64, now: i64) -> String {
+    let s = format_ago(mills, now);
+    for (suffix, key) in [("m ago", "%1m ago"), ("h ago", "%1h ago"), ("d ago", "%1d ago")] {
+        if let Some(n) = s.strip_suffix(suffix).filter(|n| !n.is_empty()) {
+            return cx.tr.t(key, &[&n]);
+        }
+    }
+    cx.tr.t(&s, &[])
+}
+
 fn level_name(level: i64) -> &'static str {
     match level {
         URGENT => "Urgent",
@@ -109,8 +120,8 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
         let st = loop_status::analyze(inp, &s.loop_);
         let level = loop_status::level(st.last_ok, &s.loop_, now);
         if st.last_loop.is_some() && level >= WARN {
-            let msg = format!("Last Loop: {}", format_ago(st.last_ok.unwrap_or(0), now));
-            out.push(alarm(level, "Loop isn't looping".into(), msg, "Loop", "loop", "echo"));
+            let msg = cx.tr.t("Last Loop: %1", &[&ago_text(cx, st.last_ok.unwrap_or(0), now)]);
+            out.push(alarm(level, cx.tr.t("Loop isn't looping", &[]), msg, "Loop", "loop", "echo"));
         }
     }
     if cx.enabled("openaps") && s.openaps.enable_alerts && openaps::offline_marker(inp).is_none() {
@@ -118,8 +129,8 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
         if let Some(t) = last {
             let level = loop_status::level(Some(t), &s.openaps, now);
             if level >= WARN {
-                let msg = format!("Last Loop: {}", format_ago(t, now));
-                out.push(alarm(level, "OpenAPS isn't looping".into(), msg, "OpenAPS", "openaps", "echo"));
+                let msg = cx.tr.t("Last Loop: %1", &[&ago_text(cx, t, now)]);
+                out.push(alarm(level, cx.tr.t("OpenAPS isn't looping", &[]), msg, "OpenAPS", "openaps", "echo"));
             }
         }
     }
@@ -128,8 +139,11 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
         let data = &prop["data"];
         let level = data["level"].as_i64().unwrap_or(NONE);
         if level >= WARN {
-            let text = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
-            out.push(alarm(level, text("title"), text("message"), "Pump", "pump", "echo"));
+            let title = cx.tr.t(data["title"].as_str().unwrap_or_default(), &[]);
+            let lines: Vec<String> = (data["message"].as_str().unwrap_or_default().split('\n'))
+                .map(|l| cx.tr.line(l, &["Pump Battery: %1", "Pump Reservoir: %1"]))
+                .collect();
+            out.push(alarm(level, title, lines.join("\n"), "Pump", "pump", "echo"));
         }
     }
     if cx.enabled("upbat") && s.upbat.enable_alerts {
@@ -154,7 +168,7 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
                     line
                 })
                 .collect();
-            let title = format!("{} Uploader Battery is Low", level_name(level));
+            let title = cx.tr.t(&format!("{} Uploader Battery is Low", level_name(level)), &[]);
             out.push(alarm(level, title, msg.join("; "), "Uploader Battery", "upbat", "echo"));
         }
     }
@@ -168,12 +182,15 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
         let info = if plugin == "sage" { &prop[prop["min"].as_str().unwrap_or("Sensor Start")] } else { &prop };
         if let Some(n) = info.get("notification") {
             let level = n["level"].as_i64().unwrap_or(INFO);
-            let text = |k: &str| n[k].as_str().unwrap_or_default().to_owned();
+            let title = match plugin {
+                "sage" => cx.tr.t(ages::SAGE_TITLE, &[&info["days"], &info["hours"]]),
+                _ => cx.tr.t(ages::Kind::of(plugin).texts().0, &[&info["age"]]),
+            };
             let sound = if n["pushoverSound"] == "persistent" { "persistent" } else { "incoming" };
             let mut a = alarm(
                 level,
-                text("title"),
-                text("message"),
+                title,
+                cx.tr.t(n["message"].as_str().unwrap_or_default(), &[]),
                 n["group"].as_str().unwrap_or(plugin),
                 plugin_name(plugin),
                 sound,
@@ -219,7 +236,12 @@ fn announcements(inp: &Inputs, cx: &Context) -> Vec<Notify> {
                 _ => (INFO, None),
             };
             let event = t.get("eventType").and_then(Value::as_str).unwrap_or("Announcement");
-            let title = if level == URGENT { format!("Urgent {event}") } else { event.to_owned() };
+            let tr = &cx.tr;
+            let title = if level == URGENT {
+                format!("{} {}", tr.t("Urgent", &[]), tr.t(event, &[]))
+            } else {
+                tr.t(event, &[])
+            };
             let notes = t.get("notes").and_then(Value::as_str).filter(|n| !n.is_empty()).unwrap_or(".");
             let id = t.get("_id").map(|v| v.to_string()).unwrap_or_default();
             Notify {
@@ -254,12 +276,10 @@ pub fn predict(inp: &Inputs, cx: &Context, bgnow: Option<(f64, i64)>, mean5: Opt
     let (level, event) = ar2::judge(&f, cx)?;
     let units = cx.units;
     let scaled = crate::domain::glucose::scale(last.mgdl, units);
-    let mut lines = vec![format!(
-        "BG Now: {} {}",
-        crate::domain::glucose::js_str(scaled),
-        if units == crate::config::Units::Mmol { "mmol/L" } else { "mg/dl" }
-    )];
-    lines.extend(ar2::display_line(&f, units));
+    let label = if units == crate::config::Units::Mmol { "mmol/L" } else { "mg/dl" };
+    let now_line = format!("{} {label}", crate::domain::glucose::js_str(scaled));
+    let mut lines = vec![cx.tr.t("BG Now: %1", &[&now_line])];
+    lines.extend(ar2::display_line(&f, units).map(|l| cx.tr.line(&l, &["BG 15m: %1"])));
     Some(Notify {
         level,
         title: ar2::title(level, event, last.mgdl, cx),

@@ -129,3 +129,31 @@ fn format_ago_matches_timeago() {
     assert_eq!(format_ago(NOW - 30 * 60 * MIN, NOW), "1d ago");
     assert_eq!(format_ago(NOW + 10 * MIN, NOW), "future");
 }
+
+#[test]
+fn notifications_speak_the_server_language_german_and_spanish() {
+    let en = enabled(&["cage", "sage", "loop", "pump"]);
+    let s = settings(&[("CAGE_ENABLE_ALERTS", "true"), ("LOOP_ENABLE_ALERTS", "true"), ("PUMP_ENABLE_ALERTS", "true")]);
+    let t = [doc(json!({"eventType": "Site Change", "created_at": ago(72.0 * 60.0 + 3.0)}))];
+    let inp = with(&t, &[loop_status(45.0)]);
+    let mut de = context(&s, &en);
+    de.tr = crate::domain::i18n::Tr::new("de");
+    let n = requests(&inp, &de);
+    let by = |g: &str| n.iter().find(|n| n.group == g).unwrap().clone();
+    assert_eq!((by("Loop").title, by("Loop").message), ("Loop läuft nicht".into(), "Letzter Loop: vor 45 Min.".into()));
+    assert_eq!(by("CAGE").title, "Kanülenalter 72 Stunden");
+    assert_eq!(by("CAGE").message, "Kanülenwechsel überfällig!");
+    assert_eq!(by("Pump").title, "DRINGEND: Pumpenreservoir fast leer");
+    assert_eq!(by("Pump").message, "Pumpenbatterie: 1.25v\nPumpenreservoir: 3.00U");
+    let mut es = context(&s, &en);
+    es.tr = crate::domain::i18n::Tr::new("es");
+    let n = requests(&inp, &es);
+    let by = |g: &str| n.iter().find(|n| n.group == g).unwrap().clone();
+    assert_eq!(by("Loop").message, "Último loop: hace 45 min");
+    assert_eq!(by("CAGE").title, "Edad de la cánula: 72 horas");
+    let e = |mgdl: i64, mins: i64| doc(json!({"type": "sgv", "sgv": mgdl, "date": NOW - mins * MIN}));
+    let inp = inputs(&[e(120, 5), e(85, 0)], &[], &[], None, NOW);
+    let p = predict(&inp, &es, Some((85.0, NOW)), Some(120.0)).unwrap();
+    assert_eq!(p.title, "Urgente, BAJA previsto");
+    assert!(p.message.starts_with("Glucemia actual: 85 mg/dl\nGlucemia en 15 min: "), "{}", p.message);
+}
