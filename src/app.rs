@@ -8,6 +8,7 @@ use crate::auth::Authority;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::realtime::Realtime;
+use crate::shared::Shared;
 use crate::store::{Location, NotifyingStore, Store, StoreResult};
 use crate::write::Writer;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     /// Every write goes through the collection's rules here.
     pub(crate) writer: Writer,
     pub(crate) realtime: Realtime,
+    /// What the instances share: leases (`Leadership`), delays, snoozes.
+    pub(crate) shared: Shared,
     /// The vendor-cloud bridges and their health; they run while `server::serve_listeners` does.
     pub(crate) bridges: crate::bridges::Bridges,
     /// The one owner of recent data: realtime pushes and recent REST reads come from it.
@@ -42,22 +45,58 @@ impl AppState {
         let realtime =
             Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), engine.clone(), feed);
         let bridges = crate::bridges::Bridges::new(&config);
-        AppState { config, store, auth, writer, realtime, bridges, engine }
+        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine }
+    }
+
+    /// As [`AppState::new`], with what several instances share when the configuration names it
+    /// (`SOCKETIO_ADAPTER`, `REDIS_URL`): the socket.io adapter, and Redis for auth-failure
+    /// delays, alarm snoozes and leases. Fails when they cannot be reached at startup.
+    pub async fn connect(config: Config, store: Arc<dyn Store>) -> Result<AppState, String> {
+        let shared = Shared::connect(&config.scale, store.clone()).await?;
+        let mut auth = Authority::new(&config, store.clone());
+        auth.share_delays(shared.clone());
+        let auth = Arc::new(auth);
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
+        let config = Arc::new(config);
+        let (store, feed) = NotifyingStore::new(store);
+        let store: Arc<dyn Store> = Arc::new(store);
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
+        let writer = Writer::new(store.clone(), &config);
+        let realtime = Realtime::connect(
+            config.clone(),
+            store.clone(),
+            writer.clone(),
+            auth.clone(),
+            engine.clone(),
+            feed,
+            shared.clone(),
+        )
+        .await?;
+        let bridges = crate::bridges::Bridges::new(&config);
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine })
+    }
+}
+
+impl AppState {
+    /// Who does once-only jobs (bridges: one instance polls each vendor).
+    pub fn leadership(&self) -> crate::shared::Leadership {
+        crate::shared::Leadership::new(self.shared.clone())
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let socket_io = state.realtime.layer.clone();
-    Router::new()
+    let realtime = state.realtime.clone();
+    let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
         .route("/ready", axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(socket_io)
-        .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new());
+    realtime.layer(app).with_state(state)
 }
 
 /// Opens the store the configuration names: MongoDB when a URI is set, else embedded SQLite.

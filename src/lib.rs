@@ -21,6 +21,8 @@ pub(crate) mod error;
 pub(crate) mod realtime;
 /// The network edge: listeners, TLS, forced https, base path, shutdown, health, request log, dashboard.
 pub mod server;
+/// State that must agree across instances: auth-failure delays, alarm snoozes, leases.
+pub mod shared;
 /// The storage trait and its SQLite and MongoDB backends.
 pub mod store;
 /// One home for each collection's write rules, used by every write path.

@@ -71,7 +71,13 @@ async fn main() {
         ),
         (false, true) => {}
     }
-    let state = AppState::new(config, store);
+    let state = match AppState::connect(config, store).await {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("ferroscout: {e}");
+            std::process::exit(1);
+        }
+    };
     if let Err(e) = serve_listeners(Listeners { main, redirect }, state, ferroscout::server::shutdown::signal()).await {
         eprintln!("ferroscout: server error: {e}");
         std::process::exit(1);

@@ -110,6 +110,11 @@ impl Authority {
         }
     }
 
+    /// Keeps the failure delays where every instance sees them (Redis, when configured).
+    pub fn share_delays(&mut self, shared: crate::shared::Shared) {
+        self.delays.share(shared);
+    }
+
     /// True when an API secret is configured (writes are possible at all).
     pub fn has_secret(&self) -> bool {
         self.secret.is_some()
@@ -154,7 +159,7 @@ impl Authority {
     /// else an access token in the secret's place. An unknown `?token=` is ignored; anything
     /// else given and not valid is a failure, recorded for the delay.
     pub async fn resolve(&self, creds: &Credentials, ip: IpAddr) -> Result<Caller, AuthFailed> {
-        let wait = self.delays.wait_for(ip);
+        let wait = self.delays.wait_for(ip).await;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
@@ -174,7 +179,7 @@ impl Authority {
             return Ok(self.anonymous());
         }
         if token_is_secret || secret.is_some_and(|s| self.is_secret(s)) {
-            self.delays.clear(ip);
+            self.delays.clear(ip).await;
             return Ok(Authority::admin());
         }
         let mut found = match bearer {
@@ -187,10 +192,10 @@ impl Authority {
             found = self.registry.find(s).await;
         }
         if let Some((subject, snap)) = found {
-            self.delays.clear(ip);
+            self.delays.clear(ip).await;
             return Ok(self.subject_caller(&subject, &snap));
         }
-        self.delays.record_failure(ip);
+        self.delays.record_failure(ip).await;
         tracing::warn!(%ip, "failed authentication: wrong API secret or unknown token");
         Err(AuthFailed)
     }

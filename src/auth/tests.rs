@@ -126,9 +126,9 @@ async fn without_a_secret_nothing_matches_and_denied_reads_nothing() {
 async fn failures_delay_the_next_request_from_that_address() {
     let a = authority(&[("API_SECRET", "this is my long pass phrase"), ("AUTH_FAIL_DELAY", "50")]).await;
     assert!(a.resolve(&creds(Some("wrong"), None, None), ip()).await.is_err());
-    assert!(!a.delays.wait_for(ip()).is_zero());
+    assert!(!a.delays.wait_for(ip()).await.is_zero());
     a.resolve(&creds(Some(SHA1), None, None), ip()).await.unwrap();
-    assert!(a.delays.wait_for(ip()).is_zero(), "a success clears it");
+    assert!(a.delays.wait_for(ip()).await.is_zero(), "a success clears it");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::domain::Doc;
 use crate::domain::time::now_ms;
+use crate::shared::Leadership;
 use crate::store::Store;
 use crate::write::Writer;
 
@@ -64,15 +65,16 @@ impl Bridges {
 
     /// Runs every bridge until `stop` is cancelled. Reads go to `store`, writes through `writer`
     /// (the entries write rules, over the notifying store).
-    pub async fn run(self, store: Arc<dyn Store>, writer: Writer, stop: CancellationToken) {
+    /// With several instances, only the holder of each bridge's lease (`leadership`) polls it.
+    pub async fn run(self, store: Arc<dyn Store>, writer: Writer, leadership: Leadership, stop: CancellationToken) {
         let mut tasks = tokio::task::JoinSet::new();
         for (cfg, health) in self.run.iter() {
-            let (cfg, health, store, writer, stop) =
-                (cfg.clone(), health.clone(), store.clone(), writer.clone(), stop.clone());
+            let (cfg, health, store, writer, stop, leadership) =
+                (cfg.clone(), health.clone(), store.clone(), writer.clone(), stop.clone(), leadership.clone());
             tracing::info!(source = cfg.source.name(), "bridge starting: pulling readings from {}", cfg.source.label());
             tasks.spawn(async move {
                 tokio::select! {
-                    _ = run_one(cfg, health, store, writer) => {}
+                    _ = run_one(cfg, health, store, writer, leadership) => {}
                     _ = stop.cancelled() => {}
                 }
             });
@@ -94,10 +96,28 @@ fn jitter(cfg: &BridgeConfig) -> std::time::Duration {
     std::time::Duration::from_millis(schedule::random_below(bound))
 }
 
-async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, writer: Writer) {
+/// How often an instance that does not hold a bridge's lease checks whether it is free.
+const FOLLOWER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+/// The holder's lease lasts its wait to the next poll plus this, so a holder that died (SIGKILL)
+/// is replaced at most this long after its poll was due.
+const LEASE_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn run_one(
+    cfg: BridgeConfig,
+    health: Arc<Health>,
+    store: Arc<dyn Store>,
+    writer: Writer,
+    leadership: Leadership,
+) {
     let mut vendor = vendor_for(&cfg);
     let name = cfg.source.name();
+    let lease = format!("bridge:{name}");
     loop {
+        if !leadership.hold(&lease, LEASE_MARGIN).await {
+            tracing::debug!(source = name, "bridge: another instance polls this vendor");
+            tokio::time::sleep(FOLLOWER_CHECK).await;
+            continue;
+        }
         let started = now_ms();
         let wait = match poll(vendor.as_mut(), store.as_ref(), &writer, started).await {
             Ok((newest, stored)) => {
@@ -115,6 +135,8 @@ async fn run_one(cfg: BridgeConfig, health: Arc<Health>, store: Arc<dyn Store>, 
             }
         };
         health.scheduled(now_ms(), u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+        // Keep the lease through the wait, so no other instance polls in between.
+        leadership.hold(&lease, wait + LEASE_MARGIN).await;
         tokio::time::sleep(wait).await;
     }
 }

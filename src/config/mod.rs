@@ -18,6 +18,9 @@ pub mod plugins;
 /// The body of `status.json`: the settings clients see.
 pub mod public;
 
+/// `SOCKETIO_ADAPTER`, `REDIS_URL`: what several instances share.
+pub mod scale;
+
 /// A value that must never be printed: Debug and Display show `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -108,6 +111,8 @@ pub struct Config {
     /// Running on Azure App Service (`WEBSITE_SITE_NAME` set): its front end marks https requests
     /// with `x-arr-ssl`, so a request without it (or `X-Forwarded-Proto: https`) came in clear text.
     pub on_azure_app_service: bool,
+    /// Several instances behind one address: which socket.io adapter they share, and Redis.
+    pub scale: crate::config::scale::Scale,
     /// `FERROSCOUT_TRUSTED_PROXIES`: how many proxies in front of us append to `X-Forwarded-For`
     /// (default 1 on Azure App Service, whose front end does, else 0: the peer is the client).
     pub trusted_proxy_hops: usize,
@@ -276,6 +281,7 @@ impl Config {
                 value: p,
             })?,
         };
+        let scale = scale::Scale::from_env(&env, mongo_uri.is_some())?;
         let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
         let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
@@ -324,6 +330,7 @@ impl Config {
             https_public_port: env.optional_port("FERROSCOUT_HTTPS_PUBLIC_PORT")?,
             base_path,
             on_azure_app_service: env.get("WEBSITE_SITE_NAME").is_some(),
+            scale,
             trusted_proxy_hops: match env.get("FERROSCOUT_TRUSTED_PROXIES") {
                 Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
                     name: "FERROSCOUT_TRUSTED_PROXIES",

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::root::resolve;
@@ -37,6 +38,15 @@ pub struct AlarmState {
 }
 
 impl AlarmState {
+    /// Adds the snoozes other instances recorded (from Redis), once each.
+    fn merge(&mut self, shared: Option<Vec<(i64, String, i64)>>) {
+        if let Some(shared) = shared {
+            self.snoozed.extend(shared);
+            self.snoozed.sort();
+            self.snoozed.dedup();
+        }
+    }
+
     fn snoozed(&self, level: i64, group: &str, now: i64) -> bool {
         self.snoozed.iter().any(|(l, g, until)| *l >= level && g == group && *until > now)
     }
@@ -145,12 +155,14 @@ fn event_for(n: &Value) -> &'static str {
 /// Re-evaluates every group and emits `alarm`/`urgent_alarm` for a new (or, after `fresh`
 /// data, a standing) alarm unless snoozed, `clear_alarm` when a group's alarm ended, and each
 /// announcement and info notification once (`notify.js` `process`).
-pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
+pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
     let now = now_ms();
     let wanted = requests(ctx, now);
+    let shared = ctx.shared.snoozes().await;
     let mut emits: Vec<(&'static str, Value)> = Vec::new();
     {
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
+        st.merge(shared);
         st.snoozed.retain(|(_, _, until)| *until > now);
         st.announced.retain(|(_, until)| *until > now);
         let mut groups: Vec<String> = wanted.iter().filter(|n| n.level >= WARN).map(|n| n.group.clone()).collect();
@@ -190,14 +202,15 @@ pub async fn evaluate(io: &SocketIo, ctx: &Ctx, fresh: bool) {
         // Only to sockets allowed to read: an alarm's message carries the glucose value.
         for (ns, room) in [("/alarm", ALARM_RECEIVERS), ("/", DATA_RECEIVERS)] {
             if let Some(op) = io.of(ns) {
-                let _ = op.to(room).emit(event, &payload).await;
+                // Every instance judges its own (current) engine; each tells its own sockets.
+                let _ = op.local().to(room).emit(event, &payload).await;
             }
         }
     }
 }
 
 /// Checks for stale data every minute (new readings are judged as they arrive).
-pub async fn watch_stale(io: SocketIo, ctx: Ctx) {
+pub async fn watch_stale<A: Adapter>(io: SocketIo<A>, ctx: Ctx) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
@@ -221,9 +234,9 @@ struct MayAck;
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
-    s.on("subscribe", subscribe);
-    s.on("ack", ack);
+pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
+    s.on("subscribe", subscribe::<A>);
+    s.on("ack", ack::<A>);
     // Nightscout sends alarms to every socket on `/alarm`; here to those whose default roles
     // may read, and to those that subscribe with credentials that may.
     if ctx.auth.anonymous().can("api:*:read") {
@@ -235,7 +248,12 @@ pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::c
 /// The room of `/alarm` sockets allowed to hear alarms.
 pub const ALARM_RECEIVERS: &str = "AlarmReceivers";
 
-async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+async fn subscribe<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     if let Some(token) = msg.access_token.filter(|t| !t.is_empty()) {
         let Some(caller) = ctx.auth.resolve_access_token(&token).await else {
@@ -275,8 +293,10 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
     if !s.rooms().iter().any(|r| r == ALARM_RECEIVERS) {
         return;
     }
+    let shared = ctx.shared.snoozes().await;
     let standing: Vec<Value> = {
-        let st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
+        st.merge(shared);
         let now = now_ms();
         st.current
             .iter()
@@ -290,7 +310,7 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
 }
 
 /// `ack(level, group, silenceTime)`: snoozes that level (and the lower one) for every dashboard.
-async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>) {
+async fn ack<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, TryData(args): TryData<Value>) {
     if s.extensions.get::<MayAck>().is_none() {
         return;
     }
@@ -307,6 +327,9 @@ async fn ack(s: SocketRef, State(ctx): State<Ctx>, TryData(args): TryData<Value>
         let mut st = ctx.alarms.lock().unwrap_or_else(|e| e.into_inner());
         st.snoozed.push((level, group.clone(), until));
     }
+    // Every instance's next judgement sees the snooze; `clear_alarm` below reaches every
+    // instance's dashboards through the adapter.
+    ctx.shared.snooze(level, &group, until).await;
     let name = if level == URGENT { "Urgent" } else { "Warning" };
     let title = Tr::new(&ctx.config.language).t("All Clear", &[]);
     let payload =

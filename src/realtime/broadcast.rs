@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
 use super::{Ctx, DATA_RECEIVERS, alarm, storage};
@@ -21,7 +22,7 @@ const REWATCH_AFTER: Duration = Duration::from_secs(60);
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(120);
 
 /// Loads the first snapshot, then applies confirmed writes as they come.
-pub(super) async fn run(io: SocketIo, ctx: Ctx, mut feed: ChangeFeed) {
+pub(super) async fn run<A: Adapter>(io: SocketIo<A>, ctx: Ctx, mut feed: ChangeFeed) {
     let engine = ctx.engine.clone();
     let mut wait = Duration::from_millis(500);
     while let Err(e) = engine.load_all().await {
@@ -108,15 +109,24 @@ pub(super) async fn run(io: SocketIo, ctx: Ctx, mut feed: ChangeFeed) {
     }
 }
 
-/// Publishes `next` and emits what changed in `colls`; then evaluates alarms: a new reading
+/// Publishes `next` and emits what changed in `colls` to this instance's sockets only
+/// (`local()`): every instance applies every write (its own from the feed, the others' from the
+/// change stream), so a write reaches each dashboard once, from the instance whose snapshot that
+/// dashboard got. Then evaluates alarms: a new reading
 /// sounds standing alarms again; treatments (announcements, site changes), devicestatus (loop,
 /// pump, uploader) and profiles can raise or end the plugins' alarms.
-async fn emit(io: &SocketIo, ctx: &Ctx, next: std::sync::Arc<Snapshot>, update: Update, colls: &[Collection]) {
+async fn emit<A: Adapter>(
+    io: &SocketIo<A>,
+    ctx: &Ctx,
+    next: std::sync::Arc<Snapshot>,
+    update: Update,
+    colls: &[Collection],
+) {
     {
         let _guard = ctx.publish.lock().await;
         ctx.engine.publish(next);
         if let Some(delta) = &update.delta
-            && let Err(e) = io.to(DATA_RECEIVERS).emit("dataUpdate", delta).await
+            && let Err(e) = io.local().to(DATA_RECEIVERS).emit("dataUpdate", delta).await
         {
             tracing::debug!("realtime: dataUpdate broadcast: {e}");
         }

@@ -4,6 +4,7 @@
 //! Unlike Nightscout, the ack comes only after the store confirmed the write.
 
 use serde_json::{Value, json};
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
@@ -12,14 +13,14 @@ use crate::domain::Doc;
 use crate::store::Collection;
 
 /// The collection a write event names, if the socket may write it; else the ack to send.
-fn permitted(s: &SocketRef, msg: &Value) -> Result<Collection, &'static str> {
+fn permitted<A: Adapter>(s: &SocketRef<A>, msg: &Value) -> Result<Collection, &'static str> {
     let Some(perms) = s.extensions.get::<Perms>() else { return Err("Not authorized") };
     let coll = msg.get("collection").and_then(Value::as_str).and_then(Collection::parse).ok_or("Wrong collection")?;
     let ok = if coll == Collection::Treatments { perms.write_treatment } else { perms.write };
     if ok { Ok(coll) } else { Err("Not permitted") }
 }
 
-fn result(ack: AckSender, r: &str) {
+fn result<A: Adapter>(ack: AckSender<A>, r: &str) {
     let _ = ack.send(&json!({"result": r}));
 }
 
@@ -31,7 +32,12 @@ fn id_of(msg: &Value) -> Option<String> {
     }
 }
 
-pub async fn db_add(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+pub async fn db_add<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg = msg.unwrap_or(Value::Null);
     let coll = match permitted(&s, &msg) {
         Ok(c) => c,
@@ -58,7 +64,7 @@ pub async fn db_add(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<
     let _ = ack.send(&out);
 }
 
-async fn update(s: SocketRef, ctx: Ctx, msg: Value, ack: AckSender, unset: bool) {
+async fn update<A: Adapter>(s: SocketRef<A>, ctx: Ctx, msg: Value, ack: AckSender<A>, unset: bool) {
     let coll = match permitted(&s, &msg) {
         Ok(c) => c,
         Err(r) => return result(ack, r),
@@ -74,15 +80,30 @@ async fn update(s: SocketRef, ctx: Ctx, msg: Value, ack: AckSender, unset: bool)
     }
 }
 
-pub async fn db_update(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+pub async fn db_update<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     update(s, ctx, msg.unwrap_or(Value::Null), ack, false).await
 }
 
-pub async fn db_update_unset(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+pub async fn db_update_unset<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     update(s, ctx, msg.unwrap_or(Value::Null), ack, true).await
 }
 
-pub async fn db_remove(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+pub async fn db_remove<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg = msg.unwrap_or(Value::Null);
     let coll = match permitted(&s, &msg) {
         Ok(c) => c,

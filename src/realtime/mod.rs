@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socketioxide::adapter::Adapter;
 use socketioxide::handler::ConnectHandler;
-use socketioxide::layer::SocketIoLayer;
-use socketioxide::{SocketIo, TransportType};
+use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
+use socketioxide_core::adapter::DefinedAdapter;
 use tokio::sync::Notify;
 
 use crate::auth::Authority;
@@ -16,11 +17,15 @@ use crate::engine::Engine;
 use crate::store::{ChangeFeed, Store};
 use crate::write::Writer;
 
+mod adapter;
 mod alarm;
 mod broadcast;
 mod db_events;
+mod redis_driver;
 mod root;
 mod storage;
+
+pub use adapter::Realtime;
 
 /// Largest socket.io message accepted (10 MB), over polling and websocket alike.
 pub(crate) const MAX_PAYLOAD: usize = 10_000_000;
@@ -43,55 +48,63 @@ pub struct Ctx {
     /// Held while a new snapshot is published and its delta emitted, and while a socket gets
     /// the full payload and joins the room: a socket sees every change exactly once, in order.
     pub publish: Arc<tokio::sync::Mutex<()>>,
+    /// What the instances share (alarm snoozes).
+    pub shared: crate::shared::Shared,
 }
 
-/// The socket.io handle kept in `AppState`: closing it disconnects every client.
-#[derive(Clone)]
-pub struct Realtime {
-    pub io: SocketIo,
-    pub layer: SocketIoLayer,
-}
-
-impl Realtime {
-    /// Builds the namespaces and starts the broadcaster, which applies the confirmed writes of
-    /// `feed` (sent by `NotifyingStore`) to `engine`.
-    pub fn start(
+impl Ctx {
+    pub fn new(
         config: Arc<Config>,
         store: Arc<dyn Store>,
         writer: Writer,
         auth: Arc<Authority>,
         engine: Arc<Engine>,
-        feed: ChangeFeed,
-    ) -> Realtime {
-        let ctx = Ctx {
+        shared: crate::shared::Shared,
+    ) -> Ctx {
+        Ctx {
             config,
             store,
             writer,
             auth,
-            engine: engine.clone(),
+            engine,
             clients_changed: Arc::new(Notify::new()),
             alarms: Arc::default(),
             publish: Arc::default(),
-        };
-        let (layer, io) = SocketIo::builder()
-            .with_state(ctx.clone())
-            .transports([TransportType::Polling, TransportType::Websocket])
-            .ping_interval(Duration::from_secs(25))
-            .ping_timeout(Duration::from_secs(20))
-            .max_payload(MAX_PAYLOAD as u64)
-            // The same bound over websocket (engine.io's default there is 64 MiB): a bigger
-            // message closes that socket.
-            .ws_max_message_size(MAX_PAYLOAD)
-            .ws_max_frame_size(MAX_PAYLOAD)
-            .build_layer();
-        io.ns("/", connected.with(root::register));
-        io.ns("/alarm", connected.with(alarm::register));
-        io.ns("/storage", connected.with(storage::register));
-        tokio::spawn(broadcast::run(io.clone(), ctx.clone(), feed));
-        tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
-        tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
-        Realtime { io, layer }
+            shared,
+        }
     }
+}
+
+/// The socket.io settings every adapter shares.
+fn builder(ctx: &Ctx) -> SocketIoBuilder {
+    SocketIo::builder()
+        .with_state(ctx.clone())
+        .transports([TransportType::Polling, TransportType::Websocket])
+        .ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        .max_payload(MAX_PAYLOAD as u64)
+        // The same bound over websocket (engine.io's default there is 64 MiB): a bigger
+        // message closes that socket.
+        .ws_max_message_size(MAX_PAYLOAD)
+        .ws_max_frame_size(MAX_PAYLOAD)
+}
+
+/// Nightscout's namespaces; each adapter's initialisation result, to await or drop.
+fn namespaces<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> [A::InitRes; 3] {
+    [
+        io.ns("/", connected.with(root::register::<A>)),
+        io.ns("/alarm", connected.with(alarm::register::<A>)),
+        io.ns("/storage", connected.with(storage::register::<A>)),
+    ]
+}
+
+/// Starts the broadcaster (`broadcast::run`: confirmed writes of `feed`, and writes by other
+/// instances from the store's change stream, applied to the engine and pushed to this
+/// instance's sockets), the stale-data alarm check and the watcher count.
+fn spawn_tasks<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, feed: ChangeFeed) {
+    tokio::spawn(broadcast::run(io.clone(), ctx.clone(), feed));
+    tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
+    tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
 }
 
 /// Everything happens in the `register` middlewares (socketioxide spawns async connect handlers
@@ -106,12 +119,22 @@ impl Ctx {
     }
 }
 
-/// Emits the watcher count (`clients`) after connects and disconnects, at most 4 times a second.
-async fn count_watchers(io: SocketIo, changed: Arc<Notify>) {
+/// Emits the watcher count (`clients`) after connects and disconnects, at most 4 times a second:
+/// the sockets of every instance (through the adapter), sent to every instance's sockets. When the
+/// adapter cannot answer (Redis down), this instance's count to its own sockets.
+async fn count_watchers<A: Adapter>(io: SocketIo<A>, changed: Arc<Notify>) {
     loop {
         changed.notified().await;
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let n = io.of("/").map(|ns| ns.sockets().len()).unwrap_or(0);
-        let _ = io.emit("clients", &n).await;
+        let Some(root) = io.of("/") else { continue };
+        match root.clone().fetch_sockets().await {
+            Ok(all) => {
+                let _ = io.emit("clients", &all.len()).await;
+            }
+            Err(e) => {
+                tracing::debug!("realtime: watcher count across instances failed: {e}");
+                let _ = io.local().emit("clients", &root.sockets().len()).await;
+            }
+        }
     }
 }

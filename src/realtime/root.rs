@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::{Ctx, DATA_RECEIVERS, db_events};
@@ -38,15 +39,15 @@ struct Authorize {
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
+pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     ctx.clients_changed.notify_one();
-    s.on("authorize", authorize);
-    s.on("loadRetro", load_retro);
-    s.on("dbAdd", db_events::db_add);
-    s.on("dbUpdate", db_events::db_update);
-    s.on("dbUpdateUnset", db_events::db_update_unset);
-    s.on("dbRemove", db_events::db_remove);
-    s.on("nsping", |ack: AckSender, TryData(d): TryData<Value>| async move {
+    s.on("authorize", authorize::<A>);
+    s.on("loadRetro", load_retro::<A>);
+    s.on("dbAdd", db_events::db_add::<A>);
+    s.on("dbUpdate", db_events::db_update::<A>);
+    s.on("dbUpdateUnset", db_events::db_update_unset::<A>);
+    s.on("dbRemove", db_events::db_remove::<A>);
+    s.on("nsping", |ack: AckSender<A>, TryData(d): TryData<Value>| async move {
         let mills = d.ok().and_then(|d| d.get("mills").cloned()).unwrap_or(Value::Null);
         let _ = ack.send(&json!({"result": "pong", "mills": crate::domain::time::now_ms(), "sent": mills}));
     });
@@ -56,20 +57,30 @@ pub async fn register(s: SocketRef, State(ctx): State<Ctx>) -> Result<(), std::c
 
 /// The client's address as the REST API sees it (the peer, or behind trusted proxies the
 /// address they forwarded).
-pub fn client_ip(ctx: &Ctx, s: &SocketRef) -> std::net::IpAddr {
+pub fn client_ip<A: Adapter>(ctx: &Ctx, s: &SocketRef<A>) -> std::net::IpAddr {
     crate::auth::client_ip(s.req_parts(), ctx.config.trusted_proxy_hops)
 }
 
 /// Resolves `authorize`'s credentials: `secret` (the API secret's hash, or an access token or its
 /// SHA-1) and `token` (a JWT; a raw access token is accepted too). `None` when some were given
 /// and none is valid.
-pub async fn resolve(ctx: &Ctx, s: &SocketRef, secret: Option<String>, token: Option<String>) -> Option<Caller> {
+pub async fn resolve<A: Adapter>(
+    ctx: &Ctx,
+    s: &SocketRef<A>,
+    secret: Option<String>,
+    token: Option<String>,
+) -> Option<Caller> {
     let creds =
         Credentials { secret: secret.filter(|v| !v.is_empty()), token: None, bearer: token.filter(|v| !v.is_empty()) };
     ctx.auth.resolve(&creds, client_ip(ctx, s)).await.ok()
 }
 
-async fn authorize(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+async fn authorize<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg: Authorize = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let Some(caller) = resolve(&ctx, &s, msg.secret, msg.token).await else {
         // Nightscout: a failed authorize disconnects without an ack.
@@ -106,7 +117,7 @@ fn active_profile(snap: &crate::engine::snapshot::Snapshot) -> Option<String> {
 }
 
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.
-async fn load_retro(s: SocketRef, State(ctx): State<Ctx>, ack: AckSender) {
+async fn load_retro<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, ack: AckSender<A>) {
     if !s.extensions.get::<Perms>().is_some_and(|p| p.read) {
         let _ = ack.send(&json!({"result": "Not authorized"}));
         return;

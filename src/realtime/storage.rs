@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
@@ -26,12 +27,17 @@ struct Subscribe {
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
-pub async fn register(s: SocketRef) -> Result<(), std::convert::Infallible> {
-    s.on("subscribe", subscribe);
+pub async fn register<A: Adapter>(s: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+    s.on("subscribe", subscribe::<A>);
     Ok(())
 }
 
-async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<Value>, ack: AckSender) {
+async fn subscribe<A: Adapter>(
+    s: SocketRef<A>,
+    State(ctx): State<Ctx>,
+    TryData(msg): TryData<Value>,
+    ack: AckSender<A>,
+) {
     let msg: Subscribe = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let caller = match msg.access_token.filter(|t| !t.is_empty()) {
         Some(t) => ctx.auth.resolve_access_token(&t).await,
@@ -60,10 +66,10 @@ async fn subscribe(s: SocketRef, State(ctx): State<Ctx>, TryData(msg): TryData<V
     let _ = ack.send(&json!({"success": true, "collections": granted}));
 }
 
-/// Sends each event to the subscribers of its collection.
-pub async fn emit(io: &SocketIo, events: &[StorageEvent]) {
+/// Sends each event to this instance's subscribers of its collection (every instance emits its own).
+pub async fn emit<A: Adapter>(io: &SocketIo<A>, events: &[StorageEvent]) {
     let Some(ns) = io.of("/storage") else { return };
     for e in events {
-        let _ = ns.clone().to(room(e.collection.default_name())).emit(e.event, &e.payload).await;
+        let _ = ns.clone().local().to(room(e.collection.default_name())).emit(e.event, &e.payload).await;
     }
 }

@@ -98,9 +98,10 @@ pub async fn serve_listeners(
         None => None,
     };
     let stop = CancellationToken::new();
-    let io = state.realtime.io.clone();
-    // The vendor-cloud bridges poll until shutdown.
-    let bridges = state.bridges.clone().run(state.store.clone(), state.writer.clone(), stop.clone());
+    let realtime = state.realtime.clone();
+    // The vendor-cloud bridges poll until shutdown; one instance polls each vendor (a lease).
+    let bridges =
+        state.bridges.clone().run(state.store.clone(), state.writer.clone(), state.leadership(), stop.clone());
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(bridges);
@@ -116,7 +117,7 @@ pub async fn serve_listeners(
         shutdown.await;
         // socket.io first, while its connections are still open, so every client (polling ones
         // too) gets a server disconnect and reconnects; then the listeners stop and drain.
-        if tokio::time::timeout(shutdown::GRACE, io.close()).await.is_err() {
+        if tokio::time::timeout(shutdown::GRACE, realtime.close()).await.is_err() {
             tracing::warn!("socket.io sessions did not all close within the grace period");
         }
         stop.cancel();

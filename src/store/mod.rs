@@ -17,6 +17,7 @@ mod mongo_auth;
 mod mongo_batch;
 mod mongo_bson;
 mod mongo_filter;
+mod mongo_shared;
 mod mongo_watch;
 mod notify;
 mod sqlite;
@@ -25,6 +26,7 @@ mod sqlite_sql;
 
 pub use auth::{AuthKind, AuthStore};
 pub use mongo::MongoStore;
+pub(crate) use mongo_shared::shared_database;
 pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
 pub use sqlite::SqliteStore;
 
@@ -115,6 +117,11 @@ pub trait Store: Send + Sync + 'static {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// Takes or renews the lease `name` for `holder` for `ttl_ms`; true when `holder` has it.
+    /// Several instances share one MongoDB; an SQLite file has one server, which always holds it.
+    async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
+        Ok(true)
+    }
     /// Documents as `find` would give them back after `insert_many` stored them.
     fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
         docs

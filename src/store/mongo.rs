@@ -358,4 +358,8 @@ impl Store for MongoStore {
         };
         Ok(DbStats { data_size: num("dataSize"), index_size: num("indexSize") })
     }
+
+    async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        super::mongo_shared::lease(&self.db, name, holder, ttl_ms).await.map_err(map_err)
+    }
 }

@@ -140,6 +140,10 @@ impl Store for NotifyingStore {
         self.inner.stats().await
     }
 
+    async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        self.inner.lease(name, holder, ttl_ms).await
+    }
+
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {
         self.inner.watch().await
     }

@@ -24,7 +24,8 @@ function mongoUri(db) {
   return `${hosts.replace(/\/$/, '')}/${db}?${opts || 'directConnection=true'}`;
 }
 
-export async function startServer(backend, env = {}) {
+/** `opts.db`: the MongoDB database name (instances of one site share it); default a fresh one. */
+export async function startServer(backend, env = {}, opts = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferroscout-clients-'));
   const bin = process.env.FERROSCOUT_BIN || join(root, 'target', 'debug', 'ferroscout');
   const vars = {
@@ -32,7 +33,7 @@ export async function startServer(backend, env = {}) {
     FERROSCOUT_DATA_DIR: dataDir, RUST_LOG: 'warn,ferroscout=info', NO_COLOR: '1', ...env,
   };
   delete vars.MONGODB_URI;
-  if (backend === 'mongo') vars.MONGODB_URI = mongoUri('fsc_' + randomBytes(6).toString('hex'));
+  if (backend === 'mongo') vars.MONGODB_URI = mongoUri(opts.db || 'fsc_' + randomBytes(6).toString('hex'));
   const child = spawn(bin, [], { env: vars, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const port = await new Promise((resolve, reject) => {
@@ -49,10 +50,15 @@ export async function startServer(backend, env = {}) {
   return {
     url,
     log: () => log,
+    /** Kills the process with `signal` (SIGKILL: no goodbye to its clients) and waits for it. */
+    async kill(signal) {
+      child.kill(signal);
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r)));
+    },
     async stop() {
       if (process.env.FERROSCOUT_TEST_LOG) process.stderr.write(log);
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r)));
       rmSync(dataDir, { recursive: true, force: true });
     },
     async post(path, body) {

@@ -19,6 +19,7 @@ mod looper_properties;
 mod outages;
 mod pebble_properties;
 mod profile_food;
+mod scaleout_shared;
 mod times_slice;
 mod tokens;
 mod tokens_jwt;
