@@ -136,3 +136,33 @@ async fn mongo_subjects_written_by_nightscout_work_unchanged() {
     let _: Value = made;
     app.stop().await;
 }
+
+/// Two instances on one MongoDB database (scale-out): a JWT issued by one is accepted by the other,
+/// since the signing key lives in the database and an unknown subject is looked up again (at most
+/// every 500 ms), so the other instance knows a new subject within a moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_a_jwt_from_one_instance_works_on_another() {
+    let Some(a) = TestApp::spawn(Backend::Mongo).await else { return };
+    let dir_b = std::env::temp_dir().join(common::unique("ferroscout_test_b"));
+    let b = TestApp::spawn_at(Backend::Mongo, &[], dir_b, a.mongo_uri.clone()).await;
+    let created = a
+        .write_json(Method::POST, "/api/v2/authorization/subjects", json!({"name": "Phone", "roles": ["readable"]}))
+        .await;
+    let token = token_for(created["_id"].as_str().unwrap(), "Phone");
+    let issue = |app: &TestApp| app.req(Method::GET, &format!("/api/v2/authorization/request/{token}")).send();
+    let (status, from_a) = status_json(issue(&a).await.unwrap()).await;
+    assert_eq!(status, 200, "{from_a}");
+    let jwt_a = from_a["token"].as_str().unwrap().to_owned();
+    let mut on_b = 0;
+    for _ in 0..50 {
+        on_b = status_of(&b, "/api/v1/entries.json", &jwt_a).await;
+        if on_b == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(on_b, 200, "A's JWT on B");
+    let (status, from_b) = status_json(issue(&b).await.unwrap()).await;
+    assert_eq!(status, 200, "B knows the subject A created: {from_b}");
+    assert_eq!(status_of(&a, "/api/v1/entries.json", from_b["token"].as_str().unwrap()).await, 200, "B's JWT on A");
+}
