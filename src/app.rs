@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::shared::Shared;
-use crate::store::{Location, NotifyingStore, Store, StoreResult};
+use crate::store::{ChangeFeed, Location, NotifyingStore, Store, StoreResult};
 use crate::write::Writer;
 
 /// Everything a handler needs, passed explicitly.
@@ -33,18 +33,18 @@ impl AppState {
     /// Wraps `store` so every confirmed write reaches the realtime broadcaster, and starts it.
     /// Needs a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> AppState {
-        let auth = Arc::new(Authority::new(&config, store.clone()));
-        // Subjects and roles are read once now; token lookups re-read them as needed.
-        let preload = auth.clone();
-        tokio::spawn(async move { preload.registry().reload().await });
-        let config = Arc::new(config);
-        let (store, feed) = NotifyingStore::new(store);
-        let store: Arc<dyn Store> = Arc::new(store);
-        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
-        let writer = Writer::new(store.clone(), &config);
-        let realtime =
-            Realtime::start(config.clone(), store.clone(), writer.clone(), auth.clone(), engine.clone(), feed);
-        let bridges = crate::bridges::Bridges::new(&config);
+        let auth = Authority::new(&config, store.clone());
+        let c = Core::build(config, store, auth);
+        let realtime = Realtime::start(
+            c.config.clone(),
+            c.store.clone(),
+            c.writer.clone(),
+            c.auth.clone(),
+            c.engine.clone(),
+            c.feed,
+        );
+        let bridges = crate::bridges::Bridges::new(&c.config);
+        let Core { config, store, auth, writer, engine, .. } = c;
         AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine }
     }
 
@@ -55,26 +55,19 @@ impl AppState {
         let shared = Shared::connect(&config.scale, store.clone()).await?;
         let mut auth = Authority::new(&config, store.clone());
         auth.share_delays(shared.clone());
-        let auth = Arc::new(auth);
-        // Subjects and roles are read once now; token lookups re-read them as needed.
-        let preload = auth.clone();
-        tokio::spawn(async move { preload.registry().reload().await });
-        let config = Arc::new(config);
-        let (store, feed) = NotifyingStore::new(store);
-        let store: Arc<dyn Store> = Arc::new(store);
-        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
-        let writer = Writer::new(store.clone(), &config);
+        let c = Core::build(config, store, auth);
         let realtime = Realtime::connect(
-            config.clone(),
-            store.clone(),
-            writer.clone(),
-            auth.clone(),
-            engine.clone(),
-            feed,
+            c.config.clone(),
+            c.store.clone(),
+            c.writer.clone(),
+            c.auth.clone(),
+            c.engine.clone(),
+            c.feed,
             shared.clone(),
         )
         .await?;
-        let bridges = crate::bridges::Bridges::new(&config);
+        let bridges = crate::bridges::Bridges::new(&c.config);
+        let Core { config, store, auth, writer, engine, .. } = c;
         Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine })
     }
 }
@@ -111,4 +104,30 @@ pub async fn open_store(config: &Config) -> StoreResult<Arc<dyn Store>> {
         None => Location::Sqlite(&sqlite),
     };
     crate::store::open(location).await
+}
+
+/// What `new` and `connect` build alike: the notifying store, the engine fed by it, the writer,
+/// and the authority with its subjects and roles loading.
+struct Core {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    auth: Arc<Authority>,
+    engine: Arc<Engine>,
+    writer: Writer,
+    feed: ChangeFeed,
+}
+
+impl Core {
+    fn build(config: Config, store: Arc<dyn Store>, auth: Authority) -> Core {
+        let auth = Arc::new(auth);
+        // Subjects and roles are read once now; token lookups re-read them as needed.
+        let preload = auth.clone();
+        tokio::spawn(async move { preload.registry().reload().await });
+        let config = Arc::new(config);
+        let (store, feed) = NotifyingStore::new(store);
+        let store: Arc<dyn Store> = Arc::new(store);
+        let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
+        let writer = Writer::new(store.clone(), &config);
+        Core { config, store, auth, engine, writer, feed }
+    }
 }
