@@ -38,6 +38,7 @@ export class Careportal {
   private timeTouched = false;
   /** The time of an entry whose save failed: saving it again sends the same entry. */
   private frozenAt: number | null = null;
+  private retrying: Promise<void> | null = null;
 
   constructor(
     private readonly button: HTMLButtonElement,
@@ -64,8 +65,22 @@ export class Careportal {
     if (text) text.textContent = t('Not saved yet, kept on this device: %1', names);
   }
 
-  /** Sends every kept entry again; each one saved leaves the list. */
+  /**
+   * Sends every kept entry again; each one saved leaves the list. One run at a time: a Retry tap
+   * while the automatic retry (on sign-in) is in flight waits for it and then tries what is left,
+   * so an entry is never posted twice at once.
+   */
   async retryPending(): Promise<void> {
+    while (this.retrying) await this.retrying;
+    this.retrying = this.sendPending();
+    try {
+      await this.retrying;
+    } finally {
+      this.retrying = null;
+    }
+  }
+
+  private async sendPending(): Promise<void> {
     for (const tr of this.pending.all()) {
       try {
         await postJson('api/v1/treatments', this.deps.credential(), tr);

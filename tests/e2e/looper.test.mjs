@@ -174,16 +174,27 @@ describe('careportal', () => {
   test('an entry whose save failed survives a reload and is sent with Retry', async () => {
     const a = await open({ width: 360, height: 800 }, { signedIn: true });
     await a.waitForSelector('#careportal-open:not([hidden])', { timeout: 5000 });
-    await a.route('**/api/v1/treatments', (route) => route.abort('internetdisconnected'));
+    let refused = 0;
+    await a.route('**/api/v1/treatments', (route) => {
+      refused += 1;
+      return route.abort('internetdisconnected');
+    });
     await a.click('#careportal-open');
     await a.selectOption('#cp-eventType', 'Site Change');
     await a.fill('#cp-notes', 'left arm');
     await a.click('#cp-submit');
     await a.waitForFunction(() => /cannot reach the server/.test(document.querySelector('#cp-status')?.textContent ?? ''), null, { timeout: 5000 });
     await a.click('#cp-cancel');
+    const beforeReload = refused;
     await a.reload();
     await a.waitForSelector('#cp-pending:not([hidden])', { timeout: 5000 });
     assert.match((await a.textContent('#cp-pending')) ?? '', /Site Change/);
+    // The page retries by itself once it learns it may write; let that (still offline) attempt run
+    // first, so the tap below is what sends the entry.
+    for (let i = 0; refused === beforeReload; i++) {
+      assert.ok(i < 200, 'the page retries the kept entry by itself once it may write');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await a.unroute('**/api/v1/treatments');
     await a.click('#cp-pending button');
     await a.waitForSelector('#cp-pending', { state: 'hidden', timeout: 5000 });
