@@ -10,6 +10,7 @@ pub mod body;
 pub mod caller;
 pub mod format;
 pub(crate) mod json;
+mod kept;
 mod pebble;
 pub(crate) mod permit;
 pub mod query_string;

@@ -1,8 +1,10 @@
 //! `GET /pebble` (`lib/server/pebble.js`; spec 1.10): the newest readings for watches.
 
-use crate::api::json::Json;
+use crate::api::json::JSON_UTF8;
+use crate::api::kept::{self, CLOCK_BOUND_MS, Rendered};
 use axum::Router;
 use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -15,7 +17,9 @@ use crate::domain::filter::Val;
 use crate::domain::glucose::{self, Reading};
 use crate::domain::plugins;
 use crate::domain::query::parse_int_js;
+use crate::domain::time::now_ms;
 use crate::domain::units::Units;
+use crate::engine::snapshot::Snapshot;
 use crate::error::ApiResult;
 
 /// Nobody needs more than two days of readings on a watch.
@@ -44,7 +48,25 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
         Some(Val::Int(n)) if n > 0 => (n as u64).min(MAX_COUNT),
         _ => 1,
     };
-    let snap = snapshot::load(&state, count).await?;
+    let memory = state.engine.fresh().await;
+    let build = || async { Rendered::json(&bgs(&state, memory.as_deref(), units, count).await?) };
+    // The readings, kept with a current snapshot for a moment (`kept`); `now` is the request's.
+    let bgs = match &memory {
+        Some(snap) => kept::body(snap, &format!("pebble:{units:?}:{count}"), Some(CLOCK_BOUND_MS), build).await?,
+        None => build().await?.body,
+    };
+    // `{"status":[{"now":..}],"bgs":[..],"cals":[]}`, as `JSON.stringify` writes it.
+    let mut body = Vec::with_capacity(bgs.len() + 48);
+    body.extend_from_slice(format!(r#"{{"status":[{{"now":{}}}],"bgs":"#, now_ms()).as_bytes());
+    body.extend_from_slice(&bgs);
+    body.extend_from_slice(br#","cals":[]}"#);
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8))], body).into_response())
+}
+
+/// The `count` newest readings as watches get them; the first one carries `bgdelta`,
+/// `battery` and the plugins' figures.
+async fn bgs(state: &AppState, memory: Option<&Snapshot>, units: Units, count: u64) -> ApiResult<Vec<Value>> {
+    let snap = snapshot::load(state, memory, count).await?;
     let mut bgs: Vec<Value> = snap.readings.iter().take(count as usize).map(|r| bg(r, units)).collect();
     if let Some(first) = bgs.first_mut() {
         let delta = glucose::delta(&glucose::buckets(&snap.readings), units).map_or(0.0, |d| d.scaled);
@@ -52,23 +74,28 @@ async fn pebble(State(state): State<AppState>, _: Allowed<PebbleRead>, RawQuery(
             Units::Mmol => Value::String(glucose::fixed1(delta)),
             Units::MgDl => glucose::num(delta),
         };
-        if let Some(b) = snapshot::latest_uploader(&state).await?.as_deref().and_then(pebble_battery) {
+        if let Some(b) = snapshot::latest_uploader(state, memory).await?.as_deref().and_then(pebble_battery) {
             first["battery"] = Value::String(b);
         }
-        add_plugins(&state, &snap, first).await?;
+        add_plugins(state, memory, &snap, first).await?;
     }
-    Ok(Json(json!({"status": [{"now": snap.now}], "bgs": bgs, "cals": []})).into_response())
+    Ok(bgs)
 }
 
 /// `addIOB`/`addCOB` (`lib/server/pebble.js`): with `iob` enabled, `iob` (the display string,
 /// else 0) and the bolus wizard's `bwp`/`bwpo`; with `cob` enabled, `cob` (a number, else 0).
-async fn add_plugins(state: &AppState, snap: &snapshot::Snapshot, first: &mut Value) -> ApiResult<()> {
+async fn add_plugins(
+    state: &AppState,
+    memory: Option<&Snapshot>,
+    snap: &snapshot::Recent,
+    first: &mut Value,
+) -> ApiResult<()> {
     let enabled = status::enabled_features(&state.config);
     let (iob_on, cob_on) = (enabled.iter().any(|e| e == "iob"), enabled.iter().any(|e| e == "cob"));
     if !iob_on && !cob_on {
         return Ok(());
     }
-    let data = snapshot::plugin_data(state, snap.now).await?;
+    let data = snapshot::plugin_data(state, memory, snap.now).await?;
     let inp =
         plugins::inputs_of(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_deref(), snap.now);
     let cx = plugins::Context::from_config(&state.config, &enabled);

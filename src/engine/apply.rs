@@ -158,7 +158,7 @@ impl Engine {
                 found.push((coll, ch));
             }
         }
-        snapshot::load_stats(&*self.store, now, &mut next).await;
+        next.dbstats = self.dbstats_now(next.dbstats);
         next.taken = now;
         Ok((Arc::new(next), update_of(&prev, &found, now)))
     }

@@ -14,9 +14,11 @@ use crate::domain::time::now_ms;
 use crate::store::{Collection, Store, StoreResult};
 
 mod apply;
+pub mod memo;
 pub mod reads;
 pub mod runtime;
 pub mod snapshot;
+mod stats;
 
 pub use snapshot::Shared;
 use snapshot::{Changes, Snapshot};
@@ -49,6 +51,8 @@ pub struct Engine {
     /// Whether REST reads may be answered from memory (on unless switched off), and how many were.
     serve_reads: AtomicBool,
     memory_reads: AtomicU64,
+    /// The latest database sizes read (`stats`).
+    stats: Arc<stats::StatsCache>,
 }
 
 impl Engine {
@@ -62,6 +66,7 @@ impl Engine {
             loaded: watch::channel(false).0,
             serve_reads: AtomicBool::new(true),
             memory_reads: AtomicU64::new(0),
+            stats: Arc::default(),
         }
     }
 
@@ -131,8 +136,8 @@ impl Engine {
         for coll in Collection::ALL {
             snapshot::load(&*self.store, coll, now, &mut next).await?;
         }
-        next.stats_taken = i64::MIN / 2;
-        snapshot::load_stats(&*self.store, now, &mut next).await;
+        // Shown only: a database that cannot say its size still serves its data.
+        next.dbstats = self.dbstats().await.unwrap_or_default();
         Ok(next)
     }
 
@@ -159,9 +164,6 @@ impl Engine {
         let now = now_ms();
         let prev = self.snapshot();
         let mut next = self.load_fresh().await?;
-        next.dbstats = prev.dbstats;
-        next.stats_taken = prev.stats_taken;
-        snapshot::load_stats(&*self.store, now, &mut next).await;
         let mut changes = Vec::new();
         for c in Collection::ALL {
             let ch = snapshot::diff(prev.docs(c), next.docs(c), snapshot::cutoff(c, now), snapshot::time_of(c));

@@ -5,8 +5,6 @@
 //! (too few documents in the window, or equal sort keys the store may order either way); the read
 //! then goes to the store.
 
-use std::cmp::Reverse;
-
 use serde_json::Value;
 
 use super::snapshot::{DEVICESTATUS_WINDOW, ENTRIES_WINDOW, Shared, Snapshot};
@@ -23,33 +21,53 @@ fn created_at(d: &Doc) -> Option<&str> {
 
 /// The first `n` of `sorted` (newest first by `key`), if they are certain: at least `n`, the
 /// `n`-th still inside the window (`at_least`), and no two of the first `n + 1` with equal keys.
-fn certain<K: PartialOrd + Copy>(sorted: Vec<(K, &Shared)>, n: usize, at_least: K) -> Option<Vec<Shared>> {
-    if n == 0 || sorted.len() < n || sorted[n - 1].0 < at_least {
+fn certain<'a, K: PartialOrd>(
+    sorted: &'a [Shared],
+    key: impl Fn(&'a Doc) -> K,
+    n: usize,
+    at_least: K,
+) -> Option<Vec<Shared>> {
+    if n == 0 || sorted.len() < n || key(&sorted[n - 1]) < at_least {
         return None;
     }
     let head = &sorted[..sorted.len().min(n + 1)];
-    if head.windows(2).any(|w| w[0].0 <= w[1].0) {
+    if head.windows(2).any(|w| key(&w[0]) <= key(&w[1])) {
         return None;
     }
-    Some(sorted[..n].iter().map(|(_, d)| Shared::clone(d)).collect())
+    Some(sorted[..n].to_vec())
 }
 
 impl Snapshot {
+    /// Entries with a numeric `date`, newest first (a stable sort of the window, once per
+    /// snapshot).
+    fn entries_desc(&self) -> &[Shared] {
+        self.derived.entries_desc.get_or_init(|| {
+            let mut v: Vec<Shared> = self.entries.iter().filter(|d| date(d).is_some()).cloned().collect();
+            v.sort_by(|a, b| date(b).unwrap_or(f64::MIN).total_cmp(&date(a).unwrap_or(f64::MIN)));
+            v
+        })
+    }
+
+    /// Devicestatus with a string `created_at`, newest first (stable, once per snapshot).
+    fn devicestatus_desc(&self) -> &[Shared] {
+        self.derived.devicestatus_desc.get_or_init(|| {
+            let mut v: Vec<Shared> = self.devicestatus.iter().filter(|d| created_at(d).is_some()).cloned().collect();
+            v.sort_by(|a, b| created_at(b).cmp(&created_at(a)));
+            v
+        })
+    }
+
     /// The newest `n` entries, newest first: `GET /api/v1/entries?count=n` without `find` (its
     /// query: `date >= now - 4 days`, sorted by `date` descending, limit `n`).
     pub fn newest_entries(&self, n: usize, now: i64) -> Option<Vec<Shared>> {
-        let mut v: Vec<(f64, &Shared)> = self.entries.iter().filter_map(|d| Some((date(d)?, d))).collect();
-        v.sort_by(|a, b| b.0.total_cmp(&a.0));
-        certain(v, n, (now - ENTRIES_WINDOW) as f64)
+        certain(self.entries_desc(), |d| date(d).unwrap_or(f64::MIN), n, (now - ENTRIES_WINDOW) as f64)
     }
 
     /// The newest `n` devicestatus, newest first: `GET /api/v1/devicestatus?count=n` without
     /// `find` (`created_at >= now - 4 days` as strings, sorted by `created_at` descending).
     pub fn newest_devicestatus(&self, n: usize, now: i64) -> Option<Vec<Shared>> {
         let since = to_iso_utc(now - DEVICESTATUS_WINDOW)?;
-        let mut v: Vec<(&str, &Shared)> = self.devicestatus.iter().filter_map(|d| Some((created_at(d)?, d))).collect();
-        v.sort_by_key(|e| Reverse(e.0));
-        certain(v, n, since.as_str())
+        certain(self.devicestatus_desc(), |d| created_at(d).unwrap_or_default(), n, since.as_str())
     }
 
     /// sgv readings (`sgv` present, `mbg` absent) dated at or after `since`, newest first, at
@@ -59,15 +77,8 @@ impl Snapshot {
         if since < now - ENTRIES_WINDOW {
             return None;
         }
-        let mut v: Vec<(f64, &Shared)> = self
-            .entries
-            .iter()
-            .filter(|d| d.contains_key("sgv") && !d.contains_key("mbg"))
-            .filter_map(|d| Some((date(d)?, d)))
-            .filter(|(t, _)| *t >= since as f64)
-            .collect();
-        v.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Some(v.into_iter().take(limit).map(|(_, d)| Shared::clone(d)).collect())
+        let v = self.entries_desc().iter().filter(|d| d.contains_key("sgv") && !d.contains_key("mbg"));
+        Some(v.take_while(|d| date(d).is_some_and(|t| t >= since as f64)).take(limit).cloned().collect())
     }
 
     /// Devicestatus with `created_at` at or after `since` (ISO, compared as strings), newest
@@ -76,10 +87,8 @@ impl Snapshot {
         if since < to_iso_utc(now - DEVICESTATUS_WINDOW)?.as_str() {
             return None;
         }
-        let mut v: Vec<(&str, &Shared)> =
-            self.devicestatus.iter().filter_map(|d| Some((created_at(d)?, d))).filter(|(c, _)| *c >= since).collect();
-        v.sort_by_key(|e| Reverse(e.0));
-        Some(v.into_iter().take(limit).map(|(_, d)| Shared::clone(d)).collect())
+        let v = self.devicestatus_desc().iter().take_while(|d| created_at(d).is_some_and(|c| c >= since));
+        Some(v.take(limit).cloned().collect())
     }
 
     /// The newest devicestatus from an uploader (`uploader` or `uploaderBattery`), when the

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
+use super::memo::Memo;
 use super::runtime::{self, DEVICESTATUS_KINDS, EntryKind};
 use crate::domain::Doc;
 use crate::domain::filter::{Cond, Dir, Filter, Query, Val};
@@ -44,11 +45,22 @@ pub struct Snapshot {
     pub profile: Option<Shared>,
     pub food: Vec<Shared>,
     pub dbstats: DbStats,
-    /// Epoch ms the snapshot was taken, and the database sizes were.
+    /// Epoch ms the snapshot was taken.
     pub taken: i64,
-    pub stats_taken: i64,
     /// The full `dataUpdate`, built on first use.
     full: OnceLock<Value>,
+    /// Sorted views and answers computed from this snapshot (`reads`, `memo`).
+    pub(super) derived: Derived,
+}
+
+/// What is computed from a snapshot on first use and kept with it (a copy starts without).
+#[derive(Default)]
+pub(super) struct Derived {
+    /// Entries with a numeric `date`, newest first.
+    pub(super) entries_desc: OnceLock<Vec<Shared>>,
+    /// Devicestatus with a string `created_at`, newest first.
+    pub(super) devicestatus_desc: OnceLock<Vec<Shared>>,
+    pub(super) memo: Memo,
 }
 
 impl Clone for Snapshot {
@@ -61,8 +73,8 @@ impl Clone for Snapshot {
             food: self.food.clone(),
             dbstats: self.dbstats,
             taken: self.taken,
-            stats_taken: self.stats_taken,
             full: OnceLock::new(),
+            derived: Derived::default(),
         }
     }
 }
@@ -115,16 +127,6 @@ pub async fn load(store: &dyn Store, coll: Collection, now: i64, snap: &mut Snap
     }
     snap.taken = now;
     Ok(())
-}
-
-/// Database sizes are read at most once a minute (they are only shown, never compared).
-pub async fn load_stats(store: &dyn Store, now: i64, snap: &mut Snapshot) {
-    if now - snap.stats_taken >= 60_000
-        && let Ok(s) = store.stats().await
-    {
-        snap.dbstats = s;
-        snap.stats_taken = now;
-    }
 }
 
 /// What a write changed in one collection's window.
@@ -196,6 +198,11 @@ impl Snapshot {
             Collection::Food => &self.food,
             Collection::Activity => &[],
         }
+    }
+
+    /// Answers computed from this snapshot (REST reads repeated until the next write).
+    pub fn memo(&self) -> &Memo {
+        &self.derived.memo
     }
 
     /// The full `dataUpdate` (`ddata.dataWithRecentStatuses`), built once per snapshot.

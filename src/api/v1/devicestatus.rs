@@ -8,6 +8,7 @@ use axum::routing::{delete, get};
 use serde_json::Value;
 
 use super::list;
+use crate::api::kept::{self, Rendered};
 use crate::api::permit::{Allowed, AllowedBody, DeviceStatusCreate, DeviceStatusDelete, DeviceStatusRead};
 use crate::api::snapshot;
 use crate::app::AppState;
@@ -39,9 +40,10 @@ async fn list_statuses(
     let filter = list::find_filter(&state, D, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
     if !params.contains_key("find")
-        && let Some(docs) = snapshot::newest(&state, D, limit).await
+        && let Some((snap, docs)) = snapshot::newest(&state, D, limit).await
     {
-        return Ok(Json(docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()).into_response());
+        let build = || async { Rendered::json(&docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()) };
+        return kept::answer(&snap, &format!("devicestatus:{limit:?}"), None, build).await;
     }
     let docs = state.store.find(D, &list::newest_first(D, filter, limit)).await?;
     Ok(Json(docs).into_response())

@@ -10,12 +10,14 @@ use serde_json::{Value, json};
 
 use super::list;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
+use crate::api::kept::{self, Rendered};
 use crate::api::permit::{Allowed, AllowedBody, EntriesCreate, EntriesDelete, EntriesRead};
 use crate::api::snapshot;
 use crate::app::AppState;
 use crate::domain::filter::{Filter, Val};
 use crate::domain::{Collection, Doc, entries};
 use crate::engine::Shared;
+use crate::engine::snapshot::Snapshot;
 use crate::error::{ApiError, ApiResult};
 use crate::write::incoming_entries as incoming;
 use std::sync::Arc;
@@ -78,15 +80,11 @@ impl Answer {
         self
     }
 
-    pub(super) fn send(self, state: &AppState, docs: Vec<impl Into<Shared>>) -> Response {
+    /// Newest first, with the newest time and whether Nightscout would answer from its cache.
+    fn prepare(&self, docs: Vec<impl Into<Shared>>) -> Prepared {
         let mut docs: Vec<Shared> = docs.into_iter().map(Into::into).collect();
         docs.sort_by_key(|d| std::cmp::Reverse(Collection::Entries.time_ms(d).unwrap_or(i64::MIN)));
         let newest = docs.first().and_then(|d| Collection::Entries.time_ms(d));
-        if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
-            && newest / 1000 <= since / 1000
-        {
-            return StatusCode::NOT_MODIFIED.into_response();
-        }
         // `query_models`: when the cache holds `count` such entries, Nightscout answers from it,
         // and cached entries carry `mills` (`e.mills || e.date`). That is when every entry
         // returned is within the cache's two days and there are `count` of them.
@@ -94,6 +92,16 @@ impl Answer {
         let from_cache = self.cached_count.is_some_and(|n| {
             docs.len() as u64 >= n && docs.iter().all(|d| Collection::Entries.time_ms(d).is_some_and(|t| t >= cutoff))
         });
+        Prepared { docs, newest, from_cache }
+    }
+
+    /// `If-Modified-Since` at or after the newest entry (to the second).
+    fn not_modified(&self, newest: Option<i64>) -> bool {
+        matches!((newest, self.if_modified_since), (Some(newest), Some(since)) if newest / 1000 <= since / 1000)
+    }
+
+    fn render(&self, state: &AppState, p: Prepared) -> ApiResult<Rendered> {
+        let Prepared { mut docs, newest, from_cache } = p;
         for d in &mut docs {
             if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
                 let mills = d.get("date").cloned().unwrap_or(Value::Null);
@@ -108,20 +116,48 @@ impl Answer {
                 Arc::make_mut(d).insert("device".into(), Value::String(dev.clone()));
             }
         }
-        let mut res = match self.format {
-            Format::Json => Json(docs.iter().map(|d| &**d).collect::<Vec<&Doc>>()).into_response(),
+        let mut out = match self.format {
+            Format::Json => Rendered::json(&docs.iter().map(|d| &**d).collect::<Vec<&Doc>>())?,
             f => {
                 let sep = if f == Format::Csv { ',' } else { '\t' };
                 let rows: Vec<String> = docs.iter().map(|d| entries::text_row(d, sep)).collect();
-                let mime = format!("{}; charset=utf-8", f.mime());
-                ([(header::CONTENT_TYPE, mime)], rows.join("\r\n")).into_response()
+                let mime = HeaderValue::from_str(&format!("{}; charset=utf-8", f.mime()))
+                    .unwrap_or(HeaderValue::from_static("text/plain; charset=utf-8"));
+                Rendered::new(rows.join("\r\n").into(), mime)
             }
         };
-        if let Some(lm) = newest.and_then(http_date).and_then(|s| HeaderValue::from_str(&s).ok()) {
-            res.headers_mut().insert(header::LAST_MODIFIED, lm);
-        }
-        res
+        out.last_modified = newest.and_then(http_date).and_then(|s| HeaderValue::from_str(&s).ok());
+        Ok(out)
     }
+
+    pub(super) fn send(self, state: &AppState, docs: Vec<impl Into<Shared>>) -> Response {
+        let p = self.prepare(docs);
+        if self.not_modified(p.newest) {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+        match self.render(state, p) {
+            Ok(r) => r.response(),
+            Err(e) => e.into_response(),
+        }
+    }
+
+    /// `send` for documents memory gave: the rendered answer is kept with the snapshot, under
+    /// `key` and everything else it depends on.
+    async fn send_kept(self, state: &AppState, snap: &Snapshot, key: &str, docs: Vec<Shared>) -> ApiResult<Response> {
+        let p = self.prepare(docs);
+        if self.not_modified(p.newest) {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+        let key = format!("{key}:{:?}:{}:{:?}", self.format, p.from_cache, self.model);
+        kept::answer(snap, &key, None, || async { self.render(state, p) }).await
+    }
+}
+
+/// A listing's documents, ready to render.
+struct Prepared {
+    docs: Vec<Shared>,
+    newest: Option<i64>,
+    from_cache: bool,
 }
 
 async fn list_entries(
@@ -136,9 +172,10 @@ async fn list_entries(
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
     if !params.contains_key("find")
-        && let Some(docs) = snapshot::newest(&state, Collection::Entries, limit).await
+        && let Some((snap, docs)) = snapshot::newest(&state, Collection::Entries, limit).await
     {
-        return Ok(Answer::new(path, &headers, model).cached_if(true, limit).send(&state, docs));
+        let answer = Answer::new(path, &headers, model).cached_if(true, limit);
+        return answer.send_kept(&state, &snap, &format!("entries:{limit:?}"), docs).await;
     }
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
     Ok(Answer::new(path, &headers, model).cached_if(cacheable(&params), limit).send(&state, docs))
@@ -151,8 +188,8 @@ async fn current(
     path: Option<Extension<PathFormat>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(docs) = snapshot::newest(&state, Collection::Entries, Some(1)).await {
-        return Ok(Answer::new(path, &headers, Some("sgv".into())).send(&state, docs));
+    if let Some((snap, docs)) = snapshot::newest(&state, Collection::Entries, Some(1)).await {
+        return Answer::new(path, &headers, Some("sgv".into())).send_kept(&state, &snap, "current", docs).await;
     }
     let filter = list::find_filter(&state, Collection::Entries, &Default::default())?;
     let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, Some(1))).await?;

@@ -3,19 +3,21 @@
 //! and the enabled plugins' (`iob`, `cob`, `basal`, `pump`, `loop`, `openaps`, `cage`, `sage`,
 //! `iage`, `bage`, `ar2`, `rawbg`, `bwp`; `domain::plugins`).
 
-use crate::api::json::Json;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use crate::api::json::JSON_UTF8;
+use crate::api::kept::{self, CLOCK_BOUND_MS, Rendered};
 use crate::api::permit::{Allowed, PropertiesRead};
 use crate::api::{query_string, snapshot};
 use crate::app::AppState;
 use crate::config::public as status;
 use crate::domain::{glucose, plugins, properties};
+use crate::engine::snapshot::Snapshot;
 use crate::error::ApiResult;
 
 pub fn router() -> Router<AppState> {
@@ -35,28 +37,36 @@ async fn named(
     answer(state, Some(names), raw).await
 }
 
-/// Spec 1.11: every property, or the comma-separated ones asked for; `?pretty` indents.
+/// Spec 1.11: every property, or the comma-separated ones asked for; `?pretty` indents. From a
+/// current snapshot, the answer is kept with it for a moment (`kept`).
 async fn answer(State(state): State<AppState>, names: Option<String>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let props = compute(&state).await?;
-    let props: Map<String, Value> = match names {
-        Some(n) => {
-            let wanted: Vec<&str> = n.split(',').map(str::trim).collect();
-            props.into_iter().filter(|(k, _)| wanted.contains(&k.as_str())).collect()
-        }
-        None => props,
-    };
     let pretty = query_string::parse(raw.as_deref().unwrap_or_default()).contains_key("pretty");
-    Ok(if pretty {
-        let text = serde_json::to_string_pretty(&props).unwrap_or_default();
-        ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], text).into_response()
-    } else {
-        Json(props).into_response()
-    })
+    let memory = state.engine.fresh().await;
+    let build = || async {
+        let props = compute(&state, memory.as_deref()).await?;
+        let props: Map<String, Value> = match &names {
+            Some(n) => {
+                let wanted: Vec<&str> = n.split(',').map(str::trim).collect();
+                props.into_iter().filter(|(k, _)| wanted.contains(&k.as_str())).collect()
+            }
+            None => props,
+        };
+        if pretty {
+            let text = serde_json::to_string_pretty(&props).unwrap_or_default();
+            Ok(Rendered::new(text.into(), HeaderValue::from_static(JSON_UTF8)))
+        } else {
+            Rendered::json(&props)
+        }
+    };
+    match &memory {
+        Some(snap) => kept::answer(snap, &format!("properties:{names:?}:{pretty}"), Some(CLOCK_BOUND_MS), build).await,
+        None => Ok(build().await?.response()),
+    }
 }
 
-async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
+async fn compute(state: &AppState, memory: Option<&Snapshot>) -> ApiResult<Map<String, Value>> {
     let units = state.config.units;
-    let snap = snapshot::load(state, 0).await?;
+    let snap = snapshot::load(state, memory, 0).await?;
     let mut out = Map::new();
     let buckets = glucose::buckets(&snap.readings);
     // As Nightscout: `{}`, `null` and `{display: null}` when there is no reading; the direction
@@ -67,10 +77,14 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     out.insert("direction".into(), glucose::direction_info(snap.readings.first()));
     let up = &state.config.plugins.upbat;
     out.insert("upbat".into(), properties::upbat_with(&snap.devicestatus, up.warn, up.urgent));
-    let stats = state.store.stats().await?;
+    // From memory, the sizes as of the latest write (Nightscout reads them once per data load).
+    let stats = match memory {
+        Some(_) => state.engine.dbstats().await?,
+        None => state.store.stats().await?,
+    };
     out.insert("dbsize".into(), properties::dbsize(stats.data_size, stats.index_size, state.config.dbsize_max_mib));
     out.insert("runtimestate".into(), json!({"state": "loaded"}));
-    let data = snapshot::plugin_data(state, snap.now).await?;
+    let data = snapshot::plugin_data(state, memory, snap.now).await?;
     let inp =
         plugins::inputs_of(&data.entries, &data.treatments, &data.devicestatus, data.profile.as_deref(), snap.now);
     let enabled = status::enabled_features(&state.config);

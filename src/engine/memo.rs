@@ -1,0 +1,34 @@
+//! Answers computed from one snapshot, kept with it: a repeat of a common recent read (the
+//! serialised `entries.json?count=288`, `/pebble`, `/api/v2/properties`) is a copy of bytes, not a
+//! new computation. A new snapshot starts empty, so nothing outlives the data it came from.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+/// At most this many answers per snapshot (keys carry request parameters, like `count`).
+const MAX_KEYS: usize = 32;
+
+type Slot = (String, Arc<dyn Any + Send + Sync>);
+
+/// Answers of one snapshot, by key.
+#[derive(Default)]
+pub struct Memo(Mutex<Vec<Slot>>);
+
+impl Memo {
+    /// The answer kept under `key`, if it is a `T`.
+    pub fn get<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
+        let slots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (_, v) = slots.iter().find(|(k, _)| k == key)?;
+        v.clone().downcast::<T>().ok()
+    }
+
+    /// Keeps `value` under `key` (replacing what was there; the oldest goes when full).
+    pub fn put<T: Any + Send + Sync>(&self, key: &str, value: Arc<T>) {
+        let mut slots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slots.retain(|(k, _)| k != key);
+        if slots.len() >= MAX_KEYS {
+            slots.remove(0);
+        }
+        slots.push((key.to_owned(), value));
+    }
+}
