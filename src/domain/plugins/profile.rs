@@ -44,22 +44,23 @@ fn event_is(t: &Doc, f: impl Fn(&str) -> bool) -> bool {
 }
 
 /// `processDurations`: one per `mills`, each cut where a later one (or an end event without
-/// duration) starts; `keep_zero` keeps the end events.
+/// duration) starts; `keep_zero` keeps the end events. (The next later start is found by a
+/// binary search: a looper's 60 hours hold hundreds of temp basals.)
 fn process_durations(list: Vec<Doc>, keep_zero: bool) -> Vec<Doc> {
-    let mut list: Vec<Doc> = list.into_iter().fold(Vec::new(), |mut acc: Vec<Doc>, t| {
-        if !acc.iter().any(|a| mills_of(a) == mills_of(&t)) {
-            acc.push(t);
-        }
-        acc
-    });
-    let starts: Vec<i64> = list.iter().map(mills_of).collect();
-    for t in list.iter_mut() {
+    let mut seen = std::collections::HashSet::new();
+    let mut list: Vec<(i64, Doc)> =
+        list.into_iter().map(|t| (mills_of(&t), t)).filter(|(m, _)| seen.insert(*m)).collect();
+    let mut starts: Vec<i64> = list.iter().map(|(m, _)| *m).collect();
+    starts.sort_unstable();
+    for (m, t) in list.iter_mut() {
         let Some(d) = number(t, "duration").filter(|d| *d != 0.0) else { continue };
-        let (m, mut dur) = (mills_of(t), d);
-        for &e in &starts {
-            if m < e && m as f64 + dur * 60_000.0 > e as f64 {
-                dur = (e - m) as f64 / 60_000.0;
-            }
+        let m = *m;
+        let mut dur = d;
+        // The earliest start after this one cuts it, if it comes before its end.
+        if let Some(&e) = starts.get(starts.partition_point(|&s| s <= m))
+            && m as f64 + d * 60_000.0 > e as f64
+        {
+            dur = (e - m) as f64 / 60_000.0;
         }
         if dur != d {
             t.insert("duration".into(), super::num(dur));
@@ -67,9 +68,9 @@ fn process_durations(list: Vec<Doc>, keep_zero: bool) -> Vec<Doc> {
         t.insert("endmills".into(), (m + (dur * 60_000.0) as i64).into());
     }
     if !keep_zero {
-        list.retain(|t| number(t, "duration").is_some_and(|d| d != 0.0));
+        list.retain(|(_, t)| number(t, "duration").is_some_and(|d| d != 0.0));
     }
-    list
+    list.into_iter().map(|(_, t)| t).collect()
 }
 
 /// `timeStringToSeconds` of "HH:MM".
