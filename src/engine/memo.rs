@@ -32,3 +32,23 @@ impl Memo {
         slots.push((key.to_owned(), value));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_found_by_key_and_type_and_the_oldest_goes_when_full() {
+        let memo = Memo::default();
+        memo.put("a", Arc::new(1u32));
+        assert_eq!(memo.get::<u32>("a").as_deref(), Some(&1));
+        assert!(memo.get::<String>("a").is_none(), "another type under the same key");
+        memo.put("a", Arc::new(2u32));
+        assert_eq!(memo.get::<u32>("a").as_deref(), Some(&2));
+        for i in 0..MAX_KEYS {
+            memo.put(&format!("k{i}"), Arc::new(i));
+        }
+        assert!(memo.get::<u32>("a").is_none(), "the oldest went");
+        assert_eq!(memo.get::<usize>(&format!("k{}", MAX_KEYS - 1)).as_deref(), Some(&(MAX_KEYS - 1)));
+    }
+}

@@ -53,7 +53,8 @@ pub struct Snapshot {
     pub(super) derived: Derived,
 }
 
-/// What is computed from a snapshot on first use and kept with it (a copy starts without).
+/// What is computed from a snapshot on first use and kept with it (a copy starts without). A
+/// published snapshot is never changed: a write changes a copy.
 #[derive(Default)]
 pub(super) struct Derived {
     /// Entries with a numeric `date`, newest first.
