@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Doc, Inputs, iob, iso, mills_of, num, number};
+use super::{Doc, Inputs, Status, iob, iso, mills_of, num, number};
 
 const RECENCY_MS: i64 = 30 * 60_000;
 const FUTURE_MS: i64 = 5 * 60_000;
@@ -45,10 +45,11 @@ fn from_status(d: &Doc) -> Option<(Value, &'static str, i64)> {
 }
 
 /// `lastCOBDeviceStatus`.
-fn last_from_devicestatus(statuses: &[Doc], time: i64) -> Option<Map<String, Value>> {
+fn last_from_devicestatus(statuses: &[Status], time: i64) -> Option<Map<String, Value>> {
     let mut all: Vec<(Value, &str, i64, Value)> = statuses
         .iter()
-        .filter(|d| mills_of(d) <= time + FUTURE_MS && mills_of(d) >= time - RECENCY_MS)
+        .filter(|d| d.mills <= time + FUTURE_MS && d.mills >= time - RECENCY_MS)
+        .map(|d| d.doc)
         .filter_map(|d| from_status(d).map(|(c, s, m)| (c, s, m, d.get("device").cloned().unwrap_or(Value::Null))))
         .collect();
     all.sort_by_key(|a| a.2);

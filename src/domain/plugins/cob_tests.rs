@@ -57,7 +57,8 @@ fn a_devicestatus_cob_older_than_10_minutes_gives_way_to_the_treatments() {
 
 #[test]
 fn cob_needs_a_profile_with_sens_and_carb_ratio() {
-    let inp = crate::domain::plugins::inputs(&[], &[], &[aaps_status(2.0)], None, NOW);
+    let statuses = [aaps_status(2.0)];
+    let inp = crate::domain::plugins::inputs(&[], &[], &statuses, None, NOW);
     assert_eq!(total(&inp), json!({}));
     assert_eq!(total(&with(&[], &[])), json!({}));
 }

@@ -29,7 +29,7 @@ pub fn profile() -> Doc {
         "target_low": [{"time": "00:00", "value": 100}], "target_high": [{"time": "00:00", "value": 120}]}}}))
 }
 
-pub fn with(treatments: &[Doc], statuses: &[Doc]) -> Inputs {
+pub fn with<'a>(treatments: &[Doc], statuses: &'a [Doc]) -> Inputs<'a> {
     inputs(&[], treatments, statuses, Some(&profile()), NOW)
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Doc, Inputs, fixed, mills_of, num, number};
+use super::{Doc, Inputs, Status, fixed, mills_of, num, number};
 
 const RECENCY_MS: i64 = 30 * 60_000;
 const FUTURE_MS: i64 = 5 * 60_000;
@@ -26,7 +26,8 @@ pub fn round3(x: f64) -> f64 {
 }
 
 /// `iob.fromDeviceStatus`.
-fn from_status(d: &Doc) -> Option<(Iob, i64)> {
+fn from_status(s: &Status) -> Option<(Iob, i64)> {
+    let d = s.doc;
     let get = |a: &str| d.get(a).and_then(|v| v.get("iob")).filter(|v| v.is_object() || v.is_array());
     let device = d.get("device").cloned().unwrap_or(Value::Null);
     let mut fields = Map::new();
@@ -62,7 +63,7 @@ fn from_status(d: &Doc) -> Option<(Iob, i64)> {
     if let Some(p) = get("pump").and_then(Value::as_object) {
         let iob = p.get("iob").and_then(super::js_number).filter(|x| *x != 0.0);
         let iob = iob.or_else(|| p.get("bolusiob").and_then(super::js_number));
-        let mills = mills_of(d);
+        let mills = s.mills;
         if d.contains_key("connect") {
             fields.insert("source".into(), "MM Connect".into());
         }
@@ -82,10 +83,10 @@ fn time_of(v: &Value) -> Option<i64> {
 }
 
 /// `lastIOBDeviceStatus`: the newest of the last 30 minutes, Loop's preferred.
-pub fn last_from_devicestatus(statuses: &[Doc], time: i64) -> Option<Iob> {
+pub fn last_from_devicestatus(statuses: &[Status], time: i64) -> Option<Iob> {
     let mut all: Vec<(Iob, i64)> = statuses
         .iter()
-        .filter(|d| mills_of(d) <= time + FUTURE_MS && mills_of(d) >= time - RECENCY_MS)
+        .filter(|d| d.mills <= time + FUTURE_MS && d.mills >= time - RECENCY_MS)
         .filter_map(from_status)
         .collect();
     all.sort_by_key(|(_, m)| *m);

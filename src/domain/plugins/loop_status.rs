@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::settings::LoopPrefs;
-use super::{Inputs, iso, mills_of};
+use super::{Inputs, iso};
 
 const RECENT_HOURS: i64 = 6;
 
@@ -57,7 +57,7 @@ pub fn analyze(inp: &Inputs, prefs: &LoopPrefs) -> LoopState {
     let since = now - RECENT_HOURS * 3_600_000;
     let (mut last_loop, mut last_enacted, mut last_predicted, mut last_override) = (None, None, None, None);
     let mut last_ok: Option<i64> = None;
-    for d in inp.devicestatus.iter().filter(|d| mills_of(d) <= now && mills_of(d) >= since) {
+    for d in inp.devicestatus.iter().filter(|d| d.mills <= now && d.mills >= since).map(|d| d.doc) {
         let Some(l) = d.get("loop").and_then(Value::as_object) else { continue };
         let Some(t) = time_of(l.get("timestamp")) else { continue };
         let mut l = l.clone();

@@ -29,8 +29,9 @@ pub mod settings;
 
 pub use profile::Profile;
 
-/// The recent data the plugins read, in Nightscout's runtime form (`mills` on every document).
-pub struct Inputs {
+/// The recent data the plugins read, in Nightscout's runtime form (`mills` on every document;
+/// devicestatus borrowed from the caller with their `mills` beside them).
+pub struct Inputs<'a> {
     pub now: i64,
     /// Sgv readings dated up to now (5 minutes of clock skew allowed), newest first.
     pub readings: Vec<Reading>,
@@ -40,9 +41,26 @@ pub struct Inputs {
     pub cals: Vec<Doc>,
     /// Oldest first, each with `mills` (and `endmills` when it has a duration).
     pub treatments: Vec<Doc>,
-    /// Oldest first, each with `mills`.
-    pub devicestatus: Vec<Doc>,
+    /// Oldest first.
+    pub devicestatus: Vec<Status<'a>>,
     pub profile: Option<Profile>,
+}
+
+/// A devicestatus as the plugins read it: the stored document (borrowed, not copied: a
+/// looper's carry four prediction curves each) and its `mills`.
+#[derive(Clone, Copy)]
+pub struct Status<'a> {
+    pub mills: i64,
+    pub doc: &'a Doc,
+}
+
+impl Status<'_> {
+    /// The runtime form (`mills` added), for an answer that shows the whole document.
+    pub fn runtime(&self) -> Doc {
+        let mut d = self.doc.clone();
+        d.insert("mills".into(), self.mills.into());
+        d
+    }
 }
 
 /// What the plugins need besides the data: display units, thresholds, settings, which
@@ -107,19 +125,25 @@ const DEVICESTATUS_WINDOW_MS: i64 = 6 * 3_600_000;
 
 /// `inputs_of` for plain documents (the tests' fixtures).
 #[cfg(test)]
-pub fn inputs(entries: &[Doc], treatments: &[Doc], devicestatus: &[Doc], profile: Option<&Doc>, now: i64) -> Inputs {
+pub fn inputs<'a>(
+    entries: &[Doc],
+    treatments: &[Doc],
+    devicestatus: &'a [Doc],
+    profile: Option<&Doc>,
+    now: i64,
+) -> Inputs<'a> {
     inputs_of(entries, treatments, devicestatus, profile, now)
 }
 
 /// The adapter from stored documents (any order) to the plugins' inputs: the one place that
 /// says where the data comes from, so the caller can hand over the engine's windows.
-pub fn inputs_of<E: Borrow<Doc>, T: Borrow<Doc>, S: Borrow<Doc>>(
+pub fn inputs_of<'a, E: Borrow<Doc>, T: Borrow<Doc>, S: Borrow<Doc>>(
     entries: &[E],
     treatments: &[T],
-    devicestatus: &[S],
+    devicestatus: &'a [S],
     profile: Option<&Doc>,
     now: i64,
-) -> Inputs {
+) -> Inputs<'a> {
     let mut readings: Vec<(Reading, &Doc)> = entries
         .iter()
         .map(Borrow::borrow)
@@ -144,17 +168,15 @@ pub fn inputs_of<E: Borrow<Doc>, T: Borrow<Doc>, S: Borrow<Doc>>(
     cals.sort_by_key(|c| c.get("mills").and_then(Value::as_i64).unwrap_or(0));
     let mut treatments: Vec<Doc> = treatments.iter().map(Borrow::borrow).filter_map(runtime_treatment).collect();
     treatments.sort_by_key(mills_of);
-    let mut statuses: Vec<Doc> = devicestatus
+    let mut statuses: Vec<Status<'a>> = devicestatus
         .iter()
         .map(Borrow::borrow)
-        .filter_map(|d| {
-            let ms = millis(d, "created_at").filter(|ms| *ms >= now - DEVICESTATUS_WINDOW_MS)?;
-            let mut d = d.clone();
-            d.insert("mills".into(), ms.into());
-            Some(d)
+        .filter_map(|doc| {
+            let mills = millis(doc, "created_at").filter(|ms| *ms >= now - DEVICESTATUS_WINDOW_MS)?;
+            Some(Status { mills, doc })
         })
         .collect();
-    statuses.sort_by_key(mills_of);
+    statuses.sort_by_key(|s| s.mills);
     let profile = profile.and_then(|p| Profile::new(p, &treatments));
     Inputs { now, readings, last_sgv, cals, treatments, devicestatus: statuses, profile }
 }

@@ -147,8 +147,8 @@ pub fn requests(inp: &Inputs, cx: &Context) -> Vec<Notify> {
         }
     }
     if cx.enabled("upbat") && s.upbat.enable_alerts {
-        let recent: Vec<super::Doc> =
-            inp.devicestatus.iter().filter(|d| mills_of(d) >= now - 30 * 60_000).cloned().collect();
+        let recent: Vec<&super::Doc> =
+            inp.devicestatus.iter().filter(|d| d.mills >= now - 30 * 60_000).map(|d| d.doc).collect();
         let prop = crate::domain::properties::upbat_with(&recent, s.upbat.warn, s.upbat.urgent);
         let level = prop["min"]["notification"].as_i64().unwrap_or(NONE);
         if level >= WARN {

@@ -135,7 +135,8 @@ fn notifications_speak_the_server_language_german_and_spanish() {
     let en = enabled(&["cage", "sage", "loop", "pump"]);
     let s = settings(&[("CAGE_ENABLE_ALERTS", "true"), ("LOOP_ENABLE_ALERTS", "true"), ("PUMP_ENABLE_ALERTS", "true")]);
     let t = [doc(json!({"eventType": "Site Change", "created_at": ago(72.0 * 60.0 + 3.0)}))];
-    let inp = with(&t, &[loop_status(45.0)]);
+    let statuses = [loop_status(45.0)];
+    let inp = with(&t, &statuses);
     let mut de = context(&s, &en);
     de.tr = crate::domain::i18n::Tr::new("de");
     let n = requests(&inp, &de);

@@ -22,7 +22,7 @@ fn truthy(v: Option<&Value>) -> bool {
 }
 
 /// `findOfflineMarker`: the newest `OpenAPS Offline` treatment still running.
-pub fn offline_marker(inp: &Inputs) -> Option<&Doc> {
+pub fn offline_marker<'a>(inp: &'a Inputs) -> Option<&'a Doc> {
     inp.treatments.iter().rev().find(|t| {
         let start = mills_of(t);
         let end = start + (number(t, "duration").unwrap_or(0.0) * 60_000.0) as i64;
@@ -76,8 +76,8 @@ pub fn analyze(inp: &Inputs, prefs: &LoopPrefs) -> (Value, Option<i64>) {
     type Last = Option<(i64, Value)>;
     let (mut enacted_l, mut not_enacted_l, mut suggested_l, mut iob_l, mut pred_l): (Last, Last, Last, Last, Last) =
         (None, None, None, None, None);
-    for d in inp.devicestatus.iter().filter(|d| d.contains_key("openaps") && mills_of(d) <= now && mills_of(d) >= since)
-    {
+    for s in inp.devicestatus.iter().filter(|d| d.doc.contains_key("openaps") && d.mills <= now && d.mills >= since) {
+        let (d, d_mills) = (s.doc, s.mills);
         let o = &d["openaps"];
         let mut iob = o.get("iob").cloned().unwrap_or(Value::Null);
         if let Value::Array(a) = &iob {
@@ -89,7 +89,7 @@ pub fn analyze(inp: &Inputs, prefs: &LoopPrefs) -> (Value, Option<i64>) {
         let enacted = o.get("enacted").filter(|e| e.is_object() && truthy(e.get("timestamp")));
         let received = enacted.is_some_and(|e| truthy(e.get("recieved")) || truthy(e.get("received")));
         let m = Moments {
-            when: Some(mills_of(d)),
+            when: Some(d_mills),
             enacted: enacted.filter(|_| received).and_then(when),
             not_enacted: enacted.filter(|_| !received).and_then(when),
             suggested: o.get("suggested").filter(|s| s.is_object()).and_then(when),
@@ -97,13 +97,13 @@ pub fn analyze(inp: &Inputs, prefs: &LoopPrefs) -> (Value, Option<i64>) {
         let uri = d.get("device").and_then(Value::as_str).unwrap_or("device").to_owned();
         devices.entry(uri.clone()).or_insert_with(|| json!({"name": device_name(&uri), "uri": uri}));
         let prev = dev_when.iter().position(|(u, _)| *u == uri);
-        if prev.is_none_or(|i| mills_of(d) > dev_when[i].1) {
+        if prev.is_none_or(|i| d_mills > dev_when[i].1) {
             let mut st = loop_status(m, true, recent);
-            st["when"] = iso(mills_of(d));
+            st["when"] = iso(d_mills);
             devices[&uri]["status"] = st;
             match prev {
-                Some(i) => dev_when[i].1 = mills_of(d),
-                None => dev_when.push((uri.clone(), mills_of(d))),
+                Some(i) => dev_when[i].1 = d_mills,
+                None => dev_when.push((uri.clone(), d_mills)),
             }
         }
         let with_moment = |v: &Value, t: i64| {
@@ -153,7 +153,7 @@ pub fn analyze(inp: &Inputs, prefs: &LoopPrefs) -> (Value, Option<i64>) {
             let t = time_of(mm.get("timestamp")).unwrap_or(0);
             let dev = &mut devices[&uri];
             if dev.get("mmtune").is_none()
-                || mills_of(d) > dev["mmtune"].get("moment").and_then(|v| time_of(Some(v))).unwrap_or(0)
+                || d_mills > dev["mmtune"].get("moment").and_then(|v| time_of(Some(v))).unwrap_or(0)
             {
                 dev["mmtune"] = with_moment(mm, t);
             }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::notify::{URGENT, WARN, format_ago};
 use super::settings::{PluginSettings, PumpPrefs};
-use super::{Inputs, iso, mills_of, num, openaps};
+use super::{Inputs, iso, num, openaps};
 
 /// JavaScript `toPrecision(3)` for a reservoir (`125`, `12.5`, `2.00`).
 fn precision3(x: f64) -> String {
@@ -183,19 +183,19 @@ fn truthy(v: &Value) -> bool {
 /// `data`; `{data: ..}` alone when there is none.
 pub fn property(inp: &Inputs, prefs: &PumpPrefs, s: &PluginSettings) -> Value {
     let recent = inp.now - (prefs.urgent_clock * 2.0 * 60_000.0) as i64;
-    let mut best: Option<(i64, &super::Doc)> = None;
-    for d in inp.devicestatus.iter().filter(|d| d.contains_key("pump")) {
-        let m = mills_of(d);
+    let mut best: Option<(i64, &super::Status)> = None;
+    for s in inp.devicestatus.iter().filter(|d| d.doc.contains_key("pump")) {
+        let (d, m) = (s.doc, s.mills);
         if m > inp.now || m < recent {
             continue;
         }
         let clock = d.get("pump").and_then(Value::as_object).and_then(|p| super::millis(p, "clock")).unwrap_or(m);
         if best.is_none_or(|(c, _)| clock > c) {
-            best = Some((clock, d));
+            best = Some((clock, s));
         }
     }
     let mut out = best.map(|(c, d)| {
-        let mut o = d.clone();
+        let mut o = d.runtime();
         o.insert("clockMills".into(), c.into());
         o
     });

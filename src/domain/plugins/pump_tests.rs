@@ -88,7 +88,8 @@ fn quiet_nights_silence_the_battery_in_the_profiles_time_zone() {
     let s = settings(&[("PUMP_WARN_BATT_QUIET_NIGHT", "true")]);
     let mut p = profile();
     p["store"]["Default"]["timezone"] = json!("America/Los_Angeles");
-    let inp = crate::domain::plugins::inputs(&[], &[], &[aaps_status(2.0)], Some(&p), NOW);
+    let statuses = [aaps_status(2.0)];
+    let inp = crate::domain::plugins::inputs(&[], &[], &statuses, Some(&p), NOW);
     let d = &property(&inp, &s.pump, &s)["data"];
     assert_eq!(d["battery"]["level"], -3);
     assert_eq!(d["reservoir"]["level"], 1, "the reservoir still warns");
