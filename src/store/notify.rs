@@ -144,6 +144,14 @@ impl Store for NotifyingStore {
         self.inner.lease(name, holder, ttl_ms).await
     }
 
+    async fn put_note(&self, name: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        self.inner.put_note(name, value, ttl_ms).await
+    }
+
+    async fn note(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.note(name).await
+    }
+
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {
         self.inner.watch().await
     }
