@@ -35,6 +35,10 @@ struct Authorize {
     token: Option<String>,
     #[serde(default)]
     status: Option<Value>,
+    /// Ferroscout's dashboard sends `false`: it fetches the full payload over REST
+    /// (`/api/v2/dataupdate`) and takes only deltas here. Absent (every Nightscout client): sent.
+    #[serde(default, rename = "fullData")]
+    full_data: Option<Value>,
 }
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
@@ -95,7 +99,9 @@ async fn authorize<A: Adapter>(
         let _guard = ctx.publish.lock().await;
         s.join(DATA_RECEIVERS);
         let snap = ctx.engine.snapshot();
-        if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
+        if msg.full_data == Some(Value::Bool(false)) {
+            // Deltas only: the client fetches the snapshot over REST after this ack.
+        } else if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
             full["status"] =
                 crate::config::public::socket_status(&ctx.config, ctx.store.backend(), active_profile(&snap));
