@@ -333,4 +333,18 @@ describe('screenshot', () => {
     assert.ok(biggest < 8 * 1024, `no full payload on the socket (largest frame ${biggest} bytes)`);
     await page.context().close();
   });
+
+  test('when /api/v2/dataupdate cannot be fetched, the socket sends the full payload instead', async () => {
+    const page = await newPage();
+    await page.route('**/api/v2/dataupdate', (route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    let full = 0;
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.startsWith('42["dataUpdate"') && !f.payload.includes('"delta":true')) full += 1;
+    }));
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, '131', 5000);
+    await page.waitForFunction(() => document.querySelector('#stat-tir')?.textContent !== '–', null, { timeout: 8000 });
+    assert.ok(full >= 1, 'the full payload came on the socket');
+    await page.context().close();
+  });
 });
