@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
+use super::rate::{self, Budget};
 use super::{Ctx, DATA_RECEIVERS, db_events};
 use crate::auth::{Caller, Credentials};
 
@@ -45,6 +46,7 @@ struct Authorize {
 /// connected, so its first event (sent right after) always finds its handler.
 pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     ctx.clients_changed.notify_one();
+    s.extensions.insert(Budget::new());
     s.on("authorize", authorize::<A>);
     s.on("loadRetro", load_retro::<A>);
     s.on("dbAdd", db_events::db_add::<A>);
@@ -85,6 +87,9 @@ async fn authorize<A: Adapter>(
     TryData(msg): TryData<Value>,
     ack: AckSender<A>,
 ) {
+    if !within_full_budget(&s) {
+        return;
+    }
     let msg: Authorize = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let Some(caller) = resolve(&ctx, &s, msg.secret, msg.token).await else {
         // Nightscout: a failed authorize disconnects without an ack.
@@ -122,8 +127,21 @@ fn active_profile(snap: &crate::engine::snapshot::Snapshot) -> Option<String> {
         .and_then(|t| t.get("profile").and_then(Value::as_str).map(str::to_owned))
 }
 
+/// False (and the socket closed) when it asks for full payloads faster than its budget.
+fn within_full_budget<A: Adapter>(s: &SocketRef<A>) -> bool {
+    if s.extensions.get::<Budget>().is_none_or(|b| b.full()) {
+        return true;
+    }
+    tracing::warn!("socket asks for the full payload more than {} times in a row: closed", rate::FULL_BURST);
+    let _ = s.clone().disconnect();
+    false
+}
+
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.
 async fn load_retro<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, ack: AckSender<A>) {
+    if !within_full_budget(&s) {
+        return;
+    }
     if !s.extensions.get::<Perms>().is_some_and(|p| p.read) {
         let _ = ack.send(&json!({"result": "Not authorized"}));
         return;

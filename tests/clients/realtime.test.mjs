@@ -77,6 +77,25 @@ for (const backend of backends()) {
       } finally { s.close(); }
     });
 
+    it('a socket flooding write events is refused after its burst; one asking for the full payload in a loop is closed', async () => {
+      const { s } = await authorized(clients['v4 websocket only'], srv.url);
+      try {
+        // In rounds of 50 (socket.io keeps at most 128 packets queued per socket).
+        const results = [];
+        for (let round = 0; round < 40; round++) {
+          const acks = await Promise.all(Array.from({ length: 50 }, () => call(s, 'dbRemove', { collection: 'treatments' })));
+          results.push(...acks.map((a) => a.result));
+        }
+        assert.ok(results.filter((r) => r === 'Missing _id').length >= 500, 'the burst is served');
+        assert.ok(results.includes('Too many requests'), 'then the budget is spent');
+      } finally { s.close(); }
+      const t = clients['v4 websocket only'](srv.url);
+      await next(t, 'connect');
+      const gone = next(t, 'disconnect');
+      for (let i = 0; i < 30; i++) t.emit('authorize', { client: 'test', secret: SECRET_SHA1 });
+      await gone;
+    });
+
     it('a wrong secret disconnects without an ack', async () => {
       const s = clients['v4 websocket only'](srv.url);
       await next(s, 'connect');
