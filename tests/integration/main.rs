@@ -14,6 +14,7 @@ mod devicestatus;
 mod engine_external;
 mod engine_reads;
 mod entries;
+mod faults_kill;
 mod limits;
 mod looper_properties;
 mod outages;
