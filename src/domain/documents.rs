@@ -20,12 +20,24 @@ pub fn first_invalid_id(docs: &[Doc]) -> Option<&Value> {
     docs.iter().filter_map(|d| d.get("_id")).find(|v| !v.as_str().is_some_and(is_object_id))
 }
 
-/// A field name with a NUL anywhere in `v`: no store can hold it (BSON names are C strings).
-pub fn has_nul_key(v: &Value) -> bool {
+/// What is wrong with a field name anywhere in `v` that no store can hold as sent: a NUL (BSON
+/// names are C strings), an empty name or one starting with `$` (MongoDB refuses them in the
+/// `$set` of an upsert; the embedded store keeps the same rule so both answer alike).
+pub fn bad_key(v: &Value) -> Option<&'static str> {
     match v {
-        Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || has_nul_key(v)),
-        Value::Array(a) => a.iter().any(has_nul_key),
-        _ => false,
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some("field names must not contain NUL characters")
+            } else if k.is_empty() {
+                Some("field names must not be empty")
+            } else if k.starts_with('$') {
+                Some("field names must not start with $")
+            } else {
+                bad_key(v)
+            }
+        }),
+        Value::Array(a) => a.iter().find_map(bad_key),
+        _ => None,
     }
 }
 

@@ -25,6 +25,17 @@ pub(super) async fn lease(db: &Database, name: &str, holder: &str, ttl_ms: i64) 
     }
 }
 
+/// A write that tells whether the database takes writes: one small document in the leases'
+/// collection, rewritten each time (`Store::probe_write`).
+pub(super) async fn probe(db: &Database) -> mongodb::error::Result<()> {
+    let update = doc! {"$set": {"at": DateTime::from_millis(now_ms())}};
+    db.collection::<mongodb::bson::Document>(LEASES)
+        .update_one(doc! {"_id": "write-probe"}, update)
+        .upsert(true)
+        .await?;
+    Ok(())
+}
+
 fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
     use mongodb::error::{ErrorKind, WriteFailure};
     matches!(&*e.kind, ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000)

@@ -14,8 +14,8 @@ use crate::store::{StoreResult, Upsert, WriteMode};
 impl Writer {
     /// `dbAdd` of one document; the stored (or already existing) document.
     pub async fn socket_add(&self, coll: Collection, mut doc: Doc) -> StoreResult<Doc> {
-        if crate::domain::documents::has_nul_key(&Value::Object(doc.clone())) {
-            return Err(crate::store::StoreError::Invalid("field names must not contain NUL characters".into()));
+        if let Some(why) = crate::domain::documents::bad_key(&Value::Object(doc.clone())) {
+            return Err(crate::store::StoreError::Invalid(why.into()));
         }
         for v in doc.values_mut() {
             crate::domain::js::whole_numbers_as_integers(v);
