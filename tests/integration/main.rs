@@ -16,6 +16,7 @@ mod engine_reads;
 mod entries;
 mod faults_http_fuzz;
 mod faults_kill;
+mod faults_socket_fuzz;
 mod faults_storage;
 mod limits;
 mod looper_properties;
