@@ -6,13 +6,22 @@ use super::Doc;
 use super::filter::is_object_id;
 use super::time::{ZonedTime, parse_epoch_ms_or_zoned, parse_zoned, to_iso_utc};
 
-/// Nightscout's answer to a bad `_id`: 400 `Invalid _id format` with this description.
+/// Nightscout's answer to a bad `_id` in a new document (POST): 400 `Invalid _id format` with
+/// this description (`lib/api/*/index.js`, `objectid-validation`).
 pub fn invalid_id_description(id: &Value) -> String {
-    let shown = match id {
+    format!("Must be 24-character hex string or omit for auto-generation. Got: {}", shown(id))
+}
+
+/// The same for an `_id` that must be given (PUT, DELETE by id): no "or omit".
+pub fn invalid_given_id_description(id: &Value) -> String {
+    format!("Must be 24-character hex string. Got: {}", shown(id))
+}
+
+fn shown(id: &Value) -> String {
+    match id {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    };
-    format!("Must be 24-character hex string or omit for auto-generation. Got: {shown}")
+    }
 }
 
 /// The first `_id` that is present but not 24 hex characters (any case).

@@ -32,3 +32,6 @@ mod v3_androidaps;
 mod v3_client;
 mod v3_rules;
 mod wire_fidelity;
+mod wire_table;
+mod wire_tables_v1;
+mod wire_tables_v2_v3;

@@ -63,6 +63,7 @@ fn answer(col: &str, saved: Saved) -> Response {
 /// `POST /{col}`.
 pub async fn create(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path(col): Path<String>,
     Body(body): Body,
@@ -75,6 +76,7 @@ pub async fn create(
 /// `PUT /{col}/{identifier}`.
 pub async fn update(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     Body(body): Body,
@@ -90,6 +92,7 @@ pub async fn update(
 /// `PATCH /{col}/{identifier}`: 200 `{status: 200}`.
 pub async fn patch(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     headers: HeaderMap,
