@@ -26,6 +26,8 @@ pub struct Row {
     /// The start of the content type (`""`: not checked).
     pub ctype: &'static str,
     pub shape: Value,
+    /// Headers that must be in the answer.
+    pub has: Vec<&'static str>,
 }
 
 impl Row {
@@ -39,6 +41,7 @@ impl Row {
             status,
             ctype: "application/json",
             shape,
+            has: Vec::new(),
         }
     }
 
@@ -58,6 +61,12 @@ impl Row {
 
     pub fn header(mut self, name: &'static str, value: &str) -> Row {
         self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    /// The answer must carry this header.
+    pub fn has(mut self, header: &'static str) -> Row {
+        self.has.push(header);
         self
     }
 
@@ -81,10 +90,14 @@ pub async fn check(app: &TestApp, rows: Vec<Row>) {
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         let ctype = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let missing: Vec<&str> = row.has.iter().copied().filter(|h| !res.headers().contains_key(*h)).collect();
         let text = res.text().await.unwrap();
         let mut wrong = Vec::new();
         if status != row.status {
             wrong.push(format!("status {status}, Nightscout {}", row.status));
+        }
+        if !missing.is_empty() {
+            wrong.push(format!("no {missing:?} header, Nightscout sends it"));
         }
         if !ctype.starts_with(row.ctype) {
             wrong.push(format!("content-type {ctype:?}, Nightscout {:?}", row.ctype));

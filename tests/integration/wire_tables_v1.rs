@@ -15,6 +15,7 @@ contract!(
     v1_food_answers_as_nightscout_does,
     v1_status_and_verifyauth_answer_as_nightscout_does,
     v1_times_echo_and_slice_answer_as_nightscout_does,
+    v1_headers_previews_and_deletes_by_id_answer_as_nightscout_does,
 );
 
 const ID: &str = "5f1e0c8a9b1e8a0012345678";
@@ -288,6 +289,86 @@ async fn v1_times_echo_and_slice_answer_as_nightscout_does(app: TestApp) {
                 "/api/v1/count/entries/where?find[sgv][$gte]=100",
                 200,
                 "any".into(),
+            ),
+        ],
+    )
+    .await;
+}
+
+async fn v1_headers_previews_and_deletes_by_id_answer_as_nightscout_does(app: TestApp) {
+    let ms = now_ms() - 60_000;
+    let entry = app.post_entries(json!([xdrip_reading(ms, 123)])).await[0]["_id"].as_str().unwrap().to_owned();
+    let treatment = json!([{"eventType": "Note", "notes": "x", "created_at": iso(ms)}]);
+    let treatment = app.write_json(Method::POST, "/api/v1/treatments", treatment).await[0]["_id"].clone();
+    let ds = app.write_json(Method::POST, "/api/v1/devicestatus", json!({"device": "d", "created_at": iso(ms)})).await;
+    let deleted = json!({"acknowledged": true, "deletedCount": 1});
+    check(
+        &app,
+        vec![
+            Row::get(
+                "Last-Modified is the newest's date (format_entries)",
+                "/api/v1/entries.json",
+                200,
+                json!([{"sgv": 123}]),
+            )
+            .has("last-modified"),
+            Row::get("If-Modified-Since after it: 304", "/api/v1/entries.json", 304, json!("any"))
+                .header("if-modified-since", "Tue, 01 Dec 2099 10:00:00 GMT")
+                .ctype(""),
+            Row::get(
+                "one entry by id (get /entries/:spec)",
+                &format!("/api/v1/entries/{entry}.json"),
+                200,
+                json!([{"_id": entry.as_str(), "sgv": 123}]),
+            ),
+            Row::send(
+                "preview: normalised, not stored (insert_entries)",
+                Method::POST,
+                "/api/v1/entries/preview",
+                json!([xdrip_reading(ms - 600_000, 99)]),
+                200,
+                json!([{"sgv": 99, "type": "sgv", "sysTime": "iso"}]),
+            ),
+            Row::get(
+                "nothing previewed was stored",
+                &format!("/api/v1/entries.json?find[date]={}", ms - 600_000),
+                200,
+                json!([]),
+            ),
+            Row::send(
+                "one object is stored as an array of one",
+                Method::POST,
+                "/api/v1/entries",
+                xdrip_reading(ms - 300_000, 101),
+                200,
+                json!([{"sgv": 101}]),
+            ),
+            Row::get("versions (lib/api/root.js)", "/api/versions", 200, json!([{"version": "str", "url": "str"}])),
+            Row::get("status.js: this.serverSettings = {...} ;", "/api/v1/status.js", 200, json!("any"))
+                .ctype("application/javascript"),
+            Row::send(
+                "DELETE an entry by id: deleteMany's result",
+                Method::DELETE,
+                &format!("/api/v1/entries/{entry}"),
+                json!({}),
+                200,
+                deleted.clone(),
+            ),
+            Row::send(
+                "DELETE a treatment by id",
+                Method::DELETE,
+                &format!("/api/v1/treatments/{}", treatment.as_str().unwrap()),
+                json!({}),
+                200,
+                deleted.clone(),
+            ),
+            Row::send(
+                "DELETE a devicestatus by id",
+                Method::DELETE,
+                &format!("/api/v1/devicestatus/{}", ds[0]["_id"].as_str().unwrap()),
+                json!({}),
+                200,
+                deleted,
             ),
         ],
     )
