@@ -21,6 +21,7 @@ mod adapter;
 mod alarm;
 mod broadcast;
 mod db_events;
+mod rate;
 mod redis_driver;
 mod root;
 mod storage;

@@ -128,6 +128,15 @@ pub trait Store: Send + Sync + 'static {
     async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
         Ok(true)
     }
+    /// Keeps the text `value` under `name` for `ttl_ms`, for the other instances on this
+    /// database ([`Store::note`]). An SQLite file has one server: nothing to share.
+    async fn put_note(&self, _name: &str, _value: &str, _ttl_ms: i64) -> StoreResult<()> {
+        Ok(())
+    }
+    /// What [`Store::put_note`] left under `name`, unless it expired.
+    async fn note(&self, _name: &str) -> StoreResult<Option<String>> {
+        Ok(None)
+    }
     /// Documents as `find` would give them back after `insert_many` stored them.
     fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
         docs

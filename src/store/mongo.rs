@@ -371,4 +371,12 @@ impl Store for MongoStore {
     async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         super::mongo_shared::lease(&self.db, name, holder, ttl_ms).await.map_err(map_err)
     }
+
+    async fn put_note(&self, name: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        super::mongo_shared::put_note(&self.db, name, value, ttl_ms).await.map_err(map_err)
+    }
+
+    async fn note(&self, name: &str) -> StoreResult<Option<String>> {
+        super::mongo_shared::note(&self.db, name).await.map_err(map_err)
+    }
 }

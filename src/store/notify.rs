@@ -166,6 +166,14 @@ impl Store for NotifyingStore {
         self.wrote(self.inner.probe_write().await)
     }
 
+    async fn put_note(&self, name: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        self.inner.put_note(name, value, ttl_ms).await
+    }
+
+    async fn note(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.note(name).await
+    }
+
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {
         self.inner.watch().await
     }

@@ -106,7 +106,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(config, store);
+        // As the binary does: what instances share (leases, the adapter) comes from the config.
+        let state = AppState::connect(config, store).await.expect("shared state");
         let task = tokio::spawn(async move {
             serve(listener, state, async move {
                 let _ = rx.await;
