@@ -14,7 +14,7 @@ use reqwest::{Client, Method, Url};
 
 /// Requests per store (`FERROSCOUT_FUZZ_CASES` for a longer run).
 fn cases() -> usize {
-    std::env::var("FERROSCOUT_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(3_000)
+    std::env::var("FERROSCOUT_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000)
 }
 
 const ROUTES: &[&str] = &[

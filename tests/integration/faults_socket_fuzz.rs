@@ -1,7 +1,8 @@
 //! Bounded fuzzing of the socket.io events (`src/realtime`) on the real binary, both stores:
 //! random JSON shapes for `authorize`, `dbAdd`, `dbUpdate`, `dbUpdateUnset`, `dbRemove`,
 //! `loadRetro`, `nsping`, `subscribe` on `/alarm` and `/storage`, alarm `ack`, unknown events and
-//! malformed frames. Every event that takes an acknowledgement gets one (an error ack when it
+//! malformed frames, within the per-connection budgets (`realtime::rate`: a write over budget gets
+//! its error ack). Every event that takes an acknowledgement gets one (an error ack when it
 //! fails; a refused `authorize` disconnects, as Nightscout does); the socket keeps serving; the
 //! server never panics.
 
@@ -19,7 +20,7 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 
 /// Events per store (`FERROSCOUT_FUZZ_CASES` for a longer run).
 fn cases() -> usize {
-    std::env::var("FERROSCOUT_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000)
+    std::env::var("FERROSCOUT_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(600)
 }
 
 /// A socket.io client on one namespace, over websocket (Engine.IO 4).
@@ -134,8 +135,11 @@ fn payload() -> impl Strategy<Value = Value> {
     prop_oneof![3 => shaped, 1 => credentials, 1 => json()]
 }
 
-const ROOT_EVENTS: [&str; 8] =
-    ["dbAdd", "dbAdd", "dbUpdate", "dbUpdateUnset", "dbRemove", "loadRetro", "nsping", "dbAdd"];
+/// Write events (and a ping) for the authorized socket.
+const WRITER_EVENTS: [&str; 8] =
+    ["dbAdd", "dbAdd", "dbUpdate", "dbUpdateUnset", "dbRemove", "nsping", "dbAdd", "dbUpdate"];
+/// What a socket that never authorized sends.
+const GUEST_EVENTS: [&str; 5] = ["dbAdd", "dbUpdate", "dbRemove", "loadRetro", "nsping"];
 
 async fn fuzz(mongo: bool) {
     let Some((dir, uri)) = fresh_location(mongo) else { return };
@@ -157,9 +161,17 @@ async fn fuzz(mongo: bool) {
         let (pick, p, junk) = draw(&mut runner, &strategy);
         let this = (pick, p.clone(), junk.clone());
         let answer = match pick {
-            0..=7 => Some(writer.call(ROOT_EVENTS[pick], &p).await),
-            8 | 9 => Some(guest.call("authorize", &p).await),
-            10 => Some(guest.call(ROOT_EVENTS[pick % 8], &p).await),
+            0..=7 => Some(writer.call(WRITER_EVENTS[pick], &p).await),
+            // Full-payload events have a per-connection budget (`realtime::rate`): each fuzzed
+            // `authorize` (then `loadRetro`) gets a connection of its own.
+            8 | 9 => {
+                let mut fresh = Sock::open(&base, "/").await;
+                match fresh.call("authorize", &p).await {
+                    Answer::Ack(_) if pick == 9 => Some(fresh.call("loadRetro", &p).await),
+                    other => Some(other),
+                }
+            }
+            10 => Some(guest.call(GUEST_EVENTS[junk.len() % GUEST_EVENTS.len()], &p).await),
             11 => Some(alarm.call("subscribe", &p).await),
             12 => Some(storage.call("subscribe", &p).await),
             13 => {
