@@ -16,6 +16,7 @@ contract!(
     v1_status_and_verifyauth_answer_as_nightscout_does,
     v1_times_echo_and_slice_answer_as_nightscout_does,
     v1_headers_previews_and_deletes_by_id_answer_as_nightscout_does,
+    v1_treatments_are_normalised_as_nightscout_does,
 );
 
 const ID: &str = "5f1e0c8a9b1e8a0012345678";
@@ -373,4 +374,33 @@ async fn v1_headers_previews_and_deletes_by_id_answer_as_nightscout_does(app: Te
         ],
     )
     .await;
+}
+
+/// `lib/server/treatments.js` `prepareData`: numbers from strings, dates in UTC with `utcOffset`,
+/// `eventTime` into `created_at`, empty and NaN fields dropped, announcements marked.
+async fn v1_treatments_are_normalised_as_nightscout_does(app: TestApp) {
+    let post = |what, body| Row::send(what, Method::POST, "/api/v1/treatments", body, 200, json!("any"));
+    let echo = |what, body, shape| Row { shape, ..post(what, body) };
+    check(&app, vec![
+        echo("numbers from strings, zone to UTC",
+            json!({"eventType": "Meal Bolus", "carbs": "20", "insulin": "1.5", "duration": "30",
+                "created_at": "2026-12-01T10:00:00+01:00", "enteredBy": "t"}),
+            json!([{"carbs": 20, "insulin": 1.5, "duration": 30, "created_at": "=2026-12-01T09:00:00.000Z", "utcOffset": 60}])),
+        echo("empty, zero and NaN fields are dropped",
+            json!({"eventType": "Note", "notes": "", "carbs": 0, "insulin": "", "percent": 0, "duration": "x",
+                "absolute": "y", "glucose": 0, "glucoseType": "Finger", "units": "mg/dl", "targetTop": 0,
+                "created_at": "2026-12-01T11:00:00Z"}),
+            json!([{"eventType": "Note", "absent": ["notes", "carbs", "insulin", "percent", "duration", "absolute",
+                "glucose", "glucoseType", "units", "targetTop"]}])),
+        echo("eventTime becomes created_at",
+            json!({"eventType": "Note", "notes": "x", "eventTime": "2026-12-01T08:00:00Z"}),
+            json!([{"created_at": "=2026-12-01T08:00:00.000Z", "absent": ["eventTime"]}])),
+        echo("announcements are marked",
+            json!({"eventType": "Announcement", "notes": "x", "created_at": "2026-12-01T12:00:00Z"}),
+            json!([{"isAnnouncement": true}])),
+        echo("glucose kept as a number",
+            json!({"eventType": "BG Check", "glucose": "105", "glucoseType": "Finger", "units": "mg/dl",
+                "created_at": "2026-12-01T13:00:00Z"}),
+            json!([{"glucose": 105, "glucoseType": "Finger", "units": "mg/dl"}])),
+    ]).await;
 }

@@ -8,7 +8,11 @@ use crate::common::*;
 use crate::v3_client::{jwt_for, token_with_roles};
 use crate::wire_table::{Row, check};
 
-contract!(v2_properties_ddata_and_authorization_answer_as_nightscout_does, v3_answers_as_nightscout_does,);
+contract!(
+    v2_properties_ddata_and_authorization_answer_as_nightscout_does,
+    v3_answers_as_nightscout_does,
+    v3_writes_answer_as_nightscout_does,
+);
 
 const ID: &str = "5f1e0c8a9b1e8a0012345678";
 
@@ -84,4 +88,70 @@ async fn v3_answers_as_nightscout_does(app: TestApp) {
         write("create without date", Method::POST, "/api/v3/treatments", json!({"app": "x", "eventType": "Note"}), 400,
             json!({"status": 400, "message": "Bad or missing date field"})),
     ]).await;
+}
+
+/// `lib/api3/generic/{create,update,patch,delete,read}`: what each write answers.
+async fn v3_writes_answer_as_nightscout_does(app: TestApp) {
+    let admin = token_with_roles(&app, "v3writer", &["admin"]).await;
+    let bearer = format!("Bearer {}", jwt_for(&app, &admin).await);
+    let at = now_ms() - 60_000;
+    let doc = json!({"identifier": "fs-table-1", "date": at, "app": "AAPS", "device": "t", "eventType": "Note",
+        "notes": "one", "utcOffset": 0});
+    let write = |what, method, path: &str, body, status, shape| {
+        Row::anonymous(what, method, path, body, status, shape).header("authorization", &bearer)
+    };
+    let path = "/api/v3/treatments/fs-table-1";
+    check(
+        &app,
+        vec![
+            write(
+                "create",
+                Method::POST,
+                "/api/v3/treatments",
+                doc.clone(),
+                201,
+                json!({"status": 201, "identifier": "fs-table-1", "lastModified": "int"}),
+            ),
+            write(
+                "the same again: a deduplication (update/replace.js)",
+                Method::POST,
+                "/api/v3/treatments",
+                doc.clone(),
+                200,
+                json!({"status": 200, "identifier": "fs-table-1", "isDeduplication": true, "lastModified": "int",
+                "absent": ["deduplicatedIdentifier"]}),
+            )
+            .has("location"),
+            write(
+                "update (replace)",
+                Method::PUT,
+                path,
+                doc.clone(),
+                200,
+                json!({"status": 200, "lastModified": "int", "absent": ["identifier", "isDeduplication"]}),
+            )
+            .has("last-modified"),
+            write(
+                "patch",
+                Method::PATCH,
+                path,
+                json!({"notes": "two"}),
+                200,
+                json!({"status": 200, "absent": ["result"]}),
+            ),
+            Row::get("read", path, 200, json!({"status": 200, "result": {"identifier": "fs-table-1", "notes": "two"}}))
+                .header("authorization", &bearer),
+            write(
+                "no body",
+                Method::POST,
+                "/api/v3/treatments",
+                json!([]),
+                400,
+                json!({"status": 400, "message": "Bad or missing request body"}),
+            ),
+            write("delete (soft)", Method::DELETE, path, json!({}), 200, json!({"status": 200, "absent": ["result"]})),
+            Row::get("a deleted document is gone", path, 410, json!({"status": 410})).header("authorization", &bearer),
+        ],
+    )
+    .await;
 }

@@ -53,7 +53,12 @@ fn answer(col: &str, saved: Saved) -> Response {
                     body["deduplicatedIdentifier"] = Value::String(previous);
                 }
             }
+            let dedup = body.get("identifier").is_some();
             let mut res = axum::Json(body).into_response();
+            // `update/replace.js`: a deduplication says where the document is.
+            if dedup && let Ok(v) = HeaderValue::from_str(&format!("/api/v3/{col}/{identifier}")) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
             last_modified(&mut res, at);
             res
         }
