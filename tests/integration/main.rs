@@ -34,4 +34,5 @@ mod v3_rules;
 mod wire_fidelity;
 mod wire_table;
 mod wire_tables_v1;
+mod wire_tables_v1_more;
 mod wire_tables_v2_v3;
