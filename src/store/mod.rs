@@ -12,6 +12,7 @@ use crate::domain::filter::{Filter, Query};
 mod auth;
 #[cfg(test)]
 mod fuzz_tests;
+mod health;
 mod mongo;
 mod mongo_auth;
 mod mongo_batch;
@@ -22,9 +23,11 @@ mod mongo_watch;
 mod notify;
 mod sqlite;
 mod sqlite_auth;
+mod sqlite_space;
 mod sqlite_sql;
 
 pub use auth::{AuthKind, AuthStore};
+pub use health::{Readiness, StoreHealth};
 pub use mongo::MongoStore;
 pub(crate) use mongo_shared::shared_database;
 pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
@@ -117,6 +120,9 @@ pub trait Store: Send + Sync + 'static {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// A small write that needs new space and leaves no data behind, to tell whether the store
+    /// can store (`/ready` when nothing was written for a while).
+    async fn probe_write(&self) -> StoreResult<()>;
     /// Takes or renews the lease `name` for `holder` for `ttl_ms`; true when `holder` has it.
     /// Several instances share one MongoDB; an SQLite file has one server, which always holds it.
     async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
@@ -148,12 +154,9 @@ pub trait Store: Send + Sync + 'static {
 /// embedded SQLite file.
 pub enum Location<'a> {
     /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
-    Mongo {
-        uri: &'a str,
-        collections: &'a HashMap<Collection, String>,
-        auth_prefix: &'a str,
-    },
-    Sqlite(&'a Path),
+    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String>, auth_prefix: &'a str },
+    /// `max_bytes`: `FERROSCOUT_SQLITE_MAX_SIZE_MB`, the size the database file may grow to.
+    Sqlite { path: &'a Path, max_bytes: Option<u64> },
 }
 
 /// Opens the backend at `location`.
@@ -162,7 +165,7 @@ pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
         Location::Mongo { uri, collections, auth_prefix } => {
             Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
         }
-        Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        Location::Sqlite { path, max_bytes } => Ok(Arc::new(SqliteStore::open(path)?.with_max_bytes(max_bytes)?)),
     }
 }
 

@@ -25,6 +25,17 @@ pub(super) async fn lease(db: &Database, name: &str, holder: &str, ttl_ms: i64) 
     }
 }
 
+/// A write that tells whether the database takes writes: one small document in the leases'
+/// collection, rewritten each time (`Store::probe_write`).
+pub(super) async fn probe(db: &Database) -> mongodb::error::Result<()> {
+    let update = doc! {"$set": {"at": DateTime::from_millis(now_ms())}};
+    db.collection::<mongodb::bson::Document>(LEASES)
+        .update_one(doc! {"_id": "write-probe"}, update)
+        .upsert(true)
+        .await?;
+    Ok(())
+}
+
 /// Keeps `value` under `note:<name>` in the leases collection until `ttl_ms` from now.
 pub(super) async fn put_note(db: &Database, name: &str, value: &str, ttl_ms: i64) -> mongodb::error::Result<()> {
     let until = DateTime::from_millis(now_ms() + ttl_ms);

@@ -6,8 +6,13 @@ use crate::app::AppState;
 
 mod authorization;
 mod dataupdate;
+mod ddata;
 mod properties;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(properties::router()).merge(authorization::router()).merge(dataupdate::router())
+    Router::new()
+        .merge(properties::router())
+        .merge(authorization::router())
+        .merge(dataupdate::router())
+        .merge(ddata::router())
 }

@@ -1,6 +1,9 @@
 //! Test harness: a real server on 127.0.0.1:0 per test, on a fresh database of either backend.
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod fuzz;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
