@@ -86,7 +86,7 @@ pub fn router(state: AppState) -> Router {
     let realtime = state.realtime.clone();
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
-        .route("/ready", axum::routing::get(crate::server::health::ready))
+        .route(crate::server::https::READY_PATH, axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())
