@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::shared::Shared;
-use crate::store::{ChangeFeed, Location, NotifyingStore, Store, StoreResult};
+use crate::store::{ChangeFeed, Location, NotifyingStore, Store, StoreHealth, StoreResult};
 use crate::write::Writer;
 
 /// Everything a handler needs, passed explicitly.
@@ -27,6 +27,8 @@ pub struct AppState {
     pub(crate) bridges: crate::bridges::Bridges,
     /// The one owner of recent data: realtime pushes and recent REST reads come from it.
     pub engine: Arc<Engine>,
+    /// Whether the store can store (`/ready`).
+    pub(crate) health: Arc<StoreHealth>,
 }
 
 impl AppState {
@@ -44,8 +46,8 @@ impl AppState {
             c.feed,
         );
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, .. } = c;
-        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine }
+        let Core { config, store, auth, writer, engine, health, .. } = c;
+        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine, health }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -67,8 +69,8 @@ impl AppState {
         )
         .await?;
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, .. } = c;
-        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine })
+        let Core { config, store, auth, writer, engine, health, .. } = c;
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, health })
     }
 }
 
@@ -84,7 +86,7 @@ pub fn router(state: AppState) -> Router {
     let realtime = state.realtime.clone();
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
-        .route("/ready", axum::routing::get(crate::server::health::ready))
+        .route(crate::server::https::READY_PATH, axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(crate::server::request_log::layer())
@@ -101,7 +103,7 @@ pub async fn open_store(config: &Config) -> StoreResult<Arc<dyn Store>> {
             collections: &config.collections,
             auth_prefix: &config.auth_collections_prefix,
         },
-        None => Location::Sqlite(&sqlite),
+        None => Location::Sqlite { path: &sqlite, max_bytes: config.sqlite_max_bytes },
     };
     crate::store::open(location).await
 }
@@ -115,6 +117,7 @@ struct Core {
     engine: Arc<Engine>,
     writer: Writer,
     feed: ChangeFeed,
+    health: Arc<StoreHealth>,
 }
 
 impl Core {
@@ -125,9 +128,10 @@ impl Core {
         tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
+        let health = store.health();
         let store: Arc<dyn Store> = Arc::new(store);
         let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        Core { config, store, auth, engine, writer, feed }
+        Core { config, store, auth, engine, writer, feed, health }
     }
 }

@@ -69,11 +69,20 @@ impl SqliteStore {
             }
         }
         super::sqlite_auth::create_tables(&writer)?;
+        super::sqlite_space::create_probe_table(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             path: path.to_owned(),
         })
+    }
+
+    /// Caps the database file at `max_bytes` (`sqlite_space::limit`); `None` leaves it unbounded.
+    pub fn with_max_bytes(self, max_bytes: Option<u64>) -> StoreResult<SqliteStore> {
+        if let Some(max) = max_bytes {
+            super::sqlite_space::limit(&*self.writer.lock().map_err(poisoned)?, max)?;
+        }
+        Ok(self)
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
@@ -364,6 +373,10 @@ impl Store for SqliteStore {
 
     fn auth(&self) -> &dyn super::AuthStore {
         self
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        self.write(|tx| super::sqlite_space::probe(tx)).await
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {
