@@ -82,11 +82,13 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let realtime = state.realtime.clone();
+    let body_timeout = crate::api::body::BodyTimeout(state.config.limits.body_timeout);
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
         .route("/ready", axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
+        .layer(axum::Extension(body_timeout))
         .layer(crate::server::request_log::layer())
         .layer(tower_http::compression::CompressionLayer::new());
     realtime.layer(app).with_state(state)

@@ -11,6 +11,7 @@ mod deploy_redirect;
 mod deploy_shutdown;
 mod deploy_tls;
 mod devicestatus;
+mod edge_limits;
 mod engine_external;
 mod engine_reads;
 mod entries;
