@@ -27,6 +27,8 @@ pub struct AppState {
     pub(crate) bridges: crate::bridges::Bridges,
     /// The one owner of recent data: realtime pushes and recent REST reads come from it.
     pub engine: Arc<Engine>,
+    /// Slots for answers streamed whole (`count=0`), `FERROSCOUT_MAX_LARGE_READS`.
+    pub(crate) large_reads: crate::api::stream::LargeReads,
 }
 
 impl AppState {
@@ -44,8 +46,8 @@ impl AppState {
             c.feed,
         );
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, .. } = c;
-        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine }
+        let Core { config, store, auth, writer, engine, large_reads, .. } = c;
+        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine, large_reads }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -67,8 +69,8 @@ impl AppState {
         )
         .await?;
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, .. } = c;
-        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine })
+        let Core { config, store, auth, writer, engine, large_reads, .. } = c;
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, large_reads })
     }
 }
 
@@ -117,6 +119,7 @@ struct Core {
     engine: Arc<Engine>,
     writer: Writer,
     feed: ChangeFeed,
+    large_reads: crate::api::stream::LargeReads,
 }
 
 impl Core {
@@ -130,6 +133,7 @@ impl Core {
         let store: Arc<dyn Store> = Arc::new(store);
         let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        Core { config, store, auth, engine, writer, feed }
+        let large_reads = crate::api::stream::LargeReads::new(config.limits.max_large_reads);
+        Core { config, store, auth, engine, writer, feed, large_reads }
     }
 }

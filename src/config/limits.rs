@@ -20,7 +20,8 @@ pub struct Limits {
     /// `FERROSCOUT_MAX_LARGE_READS` (default 4): answers of more than `STREAM_THRESHOLD`
     /// documents (`count=0`, a huge `count`) streamed at once; others wait for a slot.
     pub max_large_reads: usize,
-    /// How long a large read waits for a slot before its 503 (`Retry-After`).
+    /// `FERROSCOUT_LARGE_READ_WAIT` (seconds, default 10): how long a large read waits for a
+    /// slot before its 503 (`Retry-After`).
     pub large_read_wait: Duration,
 }
 
@@ -39,16 +40,8 @@ impl Default for Limits {
 impl Limits {
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Limits, ConfigError> {
         let d = Limits::default();
-        let secs = env.number("FERROSCOUT_BODY_TIMEOUT", d.body_timeout.as_secs_f64())?;
-        if secs <= 0.0 {
-            return Err(ConfigError::Invalid {
-                name: "FERROSCOUT_BODY_TIMEOUT",
-                what: "a number of seconds above 0",
-                value: secs.to_string(),
-            });
-        }
         Ok(Limits {
-            body_timeout: Duration::from_secs_f64(secs.min(86_400.0)),
+            body_timeout: seconds(env, "FERROSCOUT_BODY_TIMEOUT", d.body_timeout)?,
             max_connections: count(env, "FERROSCOUT_MAX_CONNECTIONS", d.max_connections)?,
             max_connections_per_address: count(
                 env,
@@ -56,9 +49,18 @@ impl Limits {
                 d.max_connections_per_address,
             )?,
             max_large_reads: count(env, "FERROSCOUT_MAX_LARGE_READS", d.max_large_reads)?,
-            large_read_wait: d.large_read_wait,
+            large_read_wait: seconds(env, "FERROSCOUT_LARGE_READ_WAIT", d.large_read_wait)?,
         })
     }
+}
+
+/// A number of seconds above 0 (fractions allowed), at most a day.
+fn seconds(env: &Env<'_>, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    let secs = env.number(name, default.as_secs_f64())?;
+    if secs <= 0.0 {
+        return Err(ConfigError::Invalid { name, what: "a number of seconds above 0", value: secs.to_string() });
+    }
+    Ok(Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
 /// A whole number above 0.

@@ -22,6 +22,7 @@ mod mongo_watch;
 mod notify;
 mod sqlite;
 mod sqlite_auth;
+mod sqlite_pages;
 mod sqlite_sql;
 
 pub use auth::{AuthKind, AuthStore};
@@ -80,6 +81,9 @@ pub enum Written {
     Updated(Option<String>),
 }
 
+/// A read in pages, for answers too large to hold whole (`Store::find_pages`).
+pub type Pages = futures_util::stream::BoxStream<'static, StoreResult<Vec<Doc>>>;
+
 /// Writes to the database made by anyone, as a backend that can watch for them reports them.
 pub type Watch = futures_util::stream::BoxStream<'static, StoreResult<(Collection, Wrote)>>;
 
@@ -98,6 +102,10 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Reads documents.
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>>;
+    /// Reads what `find` would, in its order, as pages of at most `page` documents, holding only
+    /// a page or two in memory: SQLite steps one statement (one read snapshot), MongoDB a cursor.
+    /// Dropping the stream ends the read.
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> Pages;
     /// Counts documents.
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Inserts documents (no dedup); returns them with their `_id`.

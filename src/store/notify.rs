@@ -78,6 +78,10 @@ impl Store for NotifyingStore {
         self.inner.find(coll, query).await
     }
 
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
+        self.inner.find_pages(coll, query, page)
+    }
+
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         self.inner.count(coll, filter).await
     }

@@ -77,10 +77,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    pub(super) async fn read<T: Send + 'static>(
+    pub(super) fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
+    ) -> impl std::future::Future<Output = StoreResult<T>> + Send + 'static {
         let (readers, path) = (self.readers.clone(), self.path.clone());
         blocking(move || {
             let conn = match readers.lock().map_err(poisoned)?.pop() {
@@ -94,7 +94,6 @@ impl SqliteStore {
             }
             out
         })
-        .await
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
@@ -177,7 +176,7 @@ fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
 }
 
 /// `{_id, ...doc}`: `_id` first, as MongoDB returns it.
-fn with_id(id: String, text: &str) -> StoreResult<Doc> {
+pub(super) fn with_id(id: String, text: &str) -> StoreResult<Doc> {
     let body = parse_doc(text)?;
     let mut doc = Doc::with_capacity(body.len() + 1);
     doc.insert("_id".into(), id.into());
@@ -252,6 +251,10 @@ impl Store for SqliteStore {
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
         let q = query.clone();
         self.read(move |c| select(c, coll.default_name(), &q)).await
+    }
+
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
+        super::sqlite_pages::pages(self, coll.default_name(), query, page)
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {

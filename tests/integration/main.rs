@@ -15,6 +15,7 @@ mod edge_limits;
 mod engine_external;
 mod engine_reads;
 mod entries;
+mod large_reads;
 mod limits;
 mod looper_properties;
 mod outages;
