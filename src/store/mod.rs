@@ -17,6 +17,7 @@ mod mongo_auth;
 mod mongo_batch;
 mod mongo_bson;
 mod mongo_filter;
+mod mongo_find;
 mod mongo_shared;
 mod mongo_watch;
 mod notify;
@@ -106,6 +107,10 @@ pub trait Store: Send + Sync + 'static {
     /// a page or two in memory: SQLite steps one statement (one read snapshot), MongoDB a cursor.
     /// Dropping the stream ends the read.
     fn find_pages(&self, coll: Collection, query: Query, page: usize) -> Pages;
+    /// For each filter, what a write over the first document it matches keeps: that document's
+    /// `_id`, `identifier` and `srvCreated` (only those), or `None`. A few round trips for a
+    /// whole batch (SQLite: one read; MongoDB: one aggregate per `mongo_batch::MATCH_CHUNK`).
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>>;
     /// Counts documents.
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Inserts documents (no dedup); returns them with their `_id`.
@@ -164,6 +169,9 @@ pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
         Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
     }
 }
+
+/// The fields `Store::stamps_matched` gives back.
+pub(crate) const STAMP_FIELDS: [&str; 3] = ["_id", "identifier", "srvCreated"];
 
 /// A new `_id`: 24 lowercase hex characters, as MongoDB's ObjectId (both backends use them).
 pub(crate) fn new_object_id() -> String {

@@ -82,6 +82,10 @@ impl Store for NotifyingStore {
         self.inner.find_pages(coll, query, page)
     }
 
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
+        self.inner.stamps_matched(coll, filters).await
+    }
+
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         self.inner.count(coll, filter).await
     }

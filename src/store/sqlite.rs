@@ -253,6 +253,18 @@ impl Store for SqliteStore {
         self.read(move |c| select(c, coll.default_name(), &q)).await
     }
 
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
+        self.read(move |c| {
+            let stamps = |(id, doc): (String, Doc)| {
+                let mut out: Doc = doc.into_iter().filter(|(k, _)| super::STAMP_FIELDS.contains(&k.as_str())).collect();
+                out.insert("_id".into(), id.into());
+                out
+            };
+            filters.iter().map(|f| Ok(first_match(c, coll, f)?.map(stamps))).collect()
+        })
+        .await
+    }
+
     fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
         super::sqlite_pages::pages(self, coll.default_name(), query, page)
     }

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod common;
+mod batch_writes;
 mod bridge_fakes;
 mod bridges;
 mod deploy_base_path;
