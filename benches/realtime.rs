@@ -10,6 +10,7 @@
 //!   BENCH_DATASETS=looper BENCH_WRITES=1000 BENCH_GET_SECS=3 cargo bench --bench realtime
 //!   BENCH_MONGODB_URI=mongodb://127.0.0.1:27017/?directConnection=true cargo bench --bench realtime
 //!   BENCH_SERVER_BIN=/tmp/ferroscout-before cargo bench --bench realtime   # another server build
+//!   BENCH_DASHBOARD=ferroscout cargo bench --bench realtime  # websockets as our dashboard (REST history)
 
 #![recursion_limit = "256"]
 
@@ -320,7 +321,12 @@ async fn run(name: &str, set: &Settings) -> Vec<(String, String)> {
     );
     row(
         "dashboards connected and authorized",
-        format!("{ready} of {} ({websocket} websocket, {} polling)", set.clients, set.polling),
+        format!(
+            "{ready} of {} ({websocket} websocket{}, {} polling)",
+            set.clients,
+            if clients::ours() { " as Ferroscout's dashboard: full payload over REST" } else { "" },
+            set.polling
+        ),
     );
     row("connect + authorize + full dataUpdate, all", format!("{:.2} s", connect_time.as_secs_f64()));
     row("readings POSTed", format!("{} at {}/s", set.posts, set.rate));

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::realtime::Realtime;
 use crate::shared::Shared;
-use crate::store::{ChangeFeed, Location, NotifyingStore, Store, StoreResult};
+use crate::store::{ChangeFeed, Location, NotifyingStore, Store, StoreHealth, StoreResult};
 use crate::write::Writer;
 
 /// Everything a handler needs, passed explicitly.
@@ -27,6 +27,8 @@ pub struct AppState {
     pub(crate) bridges: crate::bridges::Bridges,
     /// The one owner of recent data: realtime pushes and recent REST reads come from it.
     pub engine: Arc<Engine>,
+    /// Whether the store can store (`/ready`).
+    pub(crate) health: Arc<StoreHealth>,
     /// Slots for answers streamed whole (`count=0`), `FERROSCOUT_MAX_LARGE_READS`.
     pub(crate) large_reads: crate::api::stream::LargeReads,
 }
@@ -46,8 +48,19 @@ impl AppState {
             c.feed,
         );
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, large_reads, .. } = c;
-        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine, large_reads }
+        let Core { config, store, auth, writer, engine, health, large_reads, .. } = c;
+        AppState {
+            config,
+            store,
+            auth,
+            writer,
+            realtime,
+            shared: Shared::default(),
+            bridges,
+            engine,
+            health,
+            large_reads,
+        }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -69,8 +82,8 @@ impl AppState {
         )
         .await?;
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, large_reads, .. } = c;
-        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, large_reads })
+        let Core { config, store, auth, writer, engine, health, large_reads, .. } = c;
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, health, large_reads })
     }
 }
 
@@ -87,7 +100,7 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = crate::api::body::BodyTimeout(state.config.limits.body_timeout);
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
-        .route("/ready", axum::routing::get(crate::server::health::ready))
+        .route(crate::server::https::READY_PATH, axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
         .layer(axum::Extension(body_timeout))
@@ -105,7 +118,7 @@ pub async fn open_store(config: &Config) -> StoreResult<Arc<dyn Store>> {
             collections: &config.collections,
             auth_prefix: &config.auth_collections_prefix,
         },
-        None => Location::Sqlite(&sqlite),
+        None => Location::Sqlite { path: &sqlite, max_bytes: config.sqlite_max_bytes },
     };
     crate::store::open(location).await
 }
@@ -119,6 +132,7 @@ struct Core {
     engine: Arc<Engine>,
     writer: Writer,
     feed: ChangeFeed,
+    health: Arc<StoreHealth>,
     large_reads: crate::api::stream::LargeReads,
 }
 
@@ -130,10 +144,11 @@ impl Core {
         tokio::spawn(async move { preload.registry().reload().await });
         let config = Arc::new(config);
         let (store, feed) = NotifyingStore::new(store);
+        let health = store.health();
         let store: Arc<dyn Store> = Arc::new(store);
         let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
         let large_reads = crate::api::stream::LargeReads::new(config.limits.max_large_reads);
-        Core { config, store, auth, engine, writer, feed, large_reads }
+        Core { config, store, auth, engine, writer, feed, health, large_reads }
     }
 }

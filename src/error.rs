@@ -84,7 +84,9 @@ impl ApiError {
                 json!({"status": status, "message": "Service Unavailable", "description": description})
             }
             ApiError::StoreUnavailable(cause) => {
-                json!({"status": status, "message": "Database unavailable", "description": outage_description(cause)})
+                let message =
+                    if cause.starts_with(outage::DISK_FULL) { "Storage full" } else { "Database unavailable" };
+                json!({"status": status, "message": message, "description": outage_description(cause)})
             }
             // Internal causes are logged, never sent.
             ApiError::Store(_) => json!({
@@ -96,9 +98,9 @@ impl ApiError {
 }
 
 /// What an outage means for the client, by its kind (never the internal cause itself).
-fn outage_description(cause: &str) -> &'static str {
+pub(crate) fn outage_description(cause: &str) -> &'static str {
     if cause.starts_with(outage::DISK_FULL) {
-        "The server's disk is full: nothing was written. Writing resumes when space is freed."
+        "The server's storage is full (its disk, or the database size limit): nothing was written. Writing resumes when space is freed."
     } else if cause.starts_with(outage::LOCKED) {
         "The database is busy: nothing was changed. Try again in a few seconds."
     } else if cause.starts_with(outage::READ_ONLY) {
@@ -123,9 +125,9 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
-            ApiError::StoreUnavailable(cause) | ApiError::Store(cause) => {
-                tracing::error!(cause = %cause, "store error");
-            }
+            // An outage is logged once, when it starts (`store::StoreHealth`); each request has its status line.
+            ApiError::StoreUnavailable(cause) => tracing::debug!(cause = %cause, "store unavailable"),
+            ApiError::Store(cause) => tracing::error!(cause = %cause, "store error"),
             _ => {}
         }
         let mut res = (self.status(), crate::api::json::Json(self.body())).into_response();

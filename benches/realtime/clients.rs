@@ -39,6 +39,25 @@ fn on_packet(text: &str, sent: &Sent, lat: &mpsc::UnboundedSender<Duration>) {
 
 const AUTHORIZE: &str =
     r#"420["authorize",{"client":"bench","secret":"b723e97aa97846eb92d5264f084b2823f57c4aa1","history":48}]"#;
+/// What Ferroscout's own dashboard sends: deltas only on the socket, the full payload over REST.
+const AUTHORIZE_DELTAS: &str = r#"420["authorize",{"client":"web","secret":"b723e97aa97846eb92d5264f084b2823f57c4aa1","history":48,"fullData":false}]"#;
+
+/// `BENCH_DASHBOARD=ferroscout`: the websocket dashboards behave like Ferroscout's own (full
+/// payload over REST after the ack); otherwise like Nightscout's clients (full payload on the socket).
+pub fn ours() -> bool {
+    std::env::var("BENCH_DASHBOARD").is_ok_and(|v| v == "ferroscout")
+}
+
+/// The full payload over REST, as our dashboard fetches it after its `authorize` ack.
+async fn fetch_full(port: u16) {
+    let url = format!("http://127.0.0.1:{port}/api/v2/dataupdate");
+    let res = reqwest::Client::new().get(url).header("api-secret", crate::SECRET_SHA1).send().await;
+    if let Ok(body) = res.and_then(|r| r.error_for_status()).map(|r| r.bytes())
+        && let Ok(b) = body.await
+    {
+        FULL_PAYLOAD_BYTES.fetch_max(b.len(), Ordering::Relaxed);
+    }
+}
 
 pub async fn websocket_client(port: u16, sent: Sent, lat: mpsc::UnboundedSender<Duration>, ready: mpsc::Sender<()>) {
     let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
@@ -51,10 +70,13 @@ pub async fn websocket_client(port: u16, sent: Sent, lat: mpsc::UnboundedSender<
             let _ = ws.send(Message::text("40")).await;
         } else if t.starts_with("40") && !authorized {
             authorized = true;
-            let _ = ws.send(Message::text(AUTHORIZE)).await;
+            let _ = ws.send(Message::text(if ours() { AUTHORIZE_DELTAS } else { AUTHORIZE })).await;
         } else if t == "2" {
             let _ = ws.send(Message::text("3")).await;
         } else if t.starts_with("430") {
+            if ours() {
+                fetch_full(port).await;
+            }
             let _ = ready.send(()).await;
         } else {
             on_packet(t, &sent, &lat);

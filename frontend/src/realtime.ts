@@ -1,10 +1,13 @@
 /**
  * The socket.io connection (spec §5): root namespace `/` (authorize, dataUpdate) and `/alarm`
  * (alarm events, subscribe, ack), multiplexed on one Engine.IO connection. WebSocket first; when a
- * proxy blocks it, `tryAllTransports` falls back to long-polling. Every (re)connect authorizes again,
- * and the server answers with a full `dataUpdate`: that is the catch-up after a gap.
+ * proxy blocks it, `tryAllTransports` falls back to long-polling. Every (re)connect authorizes again
+ * and then fetches the full `dataUpdate` over REST (`/api/v2/dataupdate`, gzip): that is the
+ * catch-up after a gap. The socket carries only deltas (`fullData: false`), so the server keeps no
+ * payload-sized buffer per dashboard; a server that cannot answer the REST call sends it here.
  */
 import { Manager, type Socket } from 'socket.io-client';
+import { getJson } from './api';
 import { type Credential, alarmSubscribePayload, authorizePayload } from './credentials';
 
 export type ConnectionState =
@@ -47,6 +50,12 @@ export class Realtime {
   private readonly root: Socket;
   private readonly alarm: Socket;
   private awaitingAuthorize = false;
+  /** Deltas that came while the full payload was being fetched; applied after it, in order. */
+  private queued: unknown[] | null = null;
+  /** Set when the REST fetch failed: ask the socket for the full payload instead. */
+  private fullOverSocket = false;
+  /** Counts authorizations, so an answer to an older one is dropped. */
+  private round = 0;
   /** Whether the server honours our `ack` (the `/alarm` subscribe answer's `ack`). */
   canAck = false;
 
@@ -101,13 +110,46 @@ export class Realtime {
 
   private authorize(): void {
     this.awaitingAuthorize = true;
-    this.root.emit('authorize', authorizePayload(this.credential), (ack: unknown) => {
+    const round = ++this.round;
+    const overRest = !this.fullOverSocket;
+    this.queued = overRest ? [] : null;
+    const payload = { ...authorizePayload(this.credential), ...(overRest ? { fullData: false } : {}) };
+    this.root.emit('authorize', payload, (ack: unknown) => {
       this.awaitingAuthorize = false;
       const a = (ack ?? {}) as Record<string, unknown>;
-      if (a.read === false) this.h.onState({ kind: 'denied', wrongCredential: false });
-      else this.live();
+      if (a.read === false) {
+        this.queued = null;
+        this.h.onState({ kind: 'denied', wrongCredential: false });
+      } else {
+        this.live();
+        if (overRest) void this.fetchFull(round);
+      }
       this.h.onPermissions?.({ read: a.read !== false, write: a.write === true, writeTreatment: a.write_treatment === true });
     });
+  }
+
+  /** The full payload over REST, then the deltas that came meanwhile. */
+  private async fetchFull(round: number): Promise<void> {
+    let full: unknown;
+    try {
+      full = await getJson('api/v2/dataupdate', this.credential);
+    } catch {
+      if (round !== this.round) return;
+      // An older server, or a proxy that blocks it: the socket sends the full payload instead.
+      this.fullOverSocket = true;
+      this.authorize();
+      return;
+    }
+    if (round !== this.round) return;
+    const queued = this.queued ?? [];
+    this.queued = null;
+    this.h.onData(full);
+    for (const d of queued) this.h.onData(d);
+  }
+
+  private data(p: unknown): void {
+    if (this.queued) this.queued.push(p);
+    else this.h.onData(p);
   }
 
   private subscribeAlarms(): void {
@@ -124,7 +166,7 @@ export class Realtime {
       this.manager.engine.once('upgrade', () => this.live());
       this.authorize();
     });
-    this.root.on('dataUpdate', (p: unknown) => this.h.onData(p));
+    this.root.on('dataUpdate', (p: unknown) => this.data(p));
     this.root.on('disconnect', (reason: string) => {
       if (reason === 'io server disconnect') {
         // Nightscout answers a bad secret by disconnecting without an ack (spec §5.2).

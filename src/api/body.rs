@@ -73,8 +73,8 @@ impl Body {
 
     fn parse(ctype: Option<&str>, bytes: &[u8]) -> Result<Body, ApiError> {
         let mut body = parse(ctype, bytes)?;
-        if crate::domain::documents::has_nul_key(&body) {
-            return Err(ApiError::bad_request("Bad request body", "field names must not contain NUL characters"));
+        if let Some(why) = crate::domain::documents::bad_key(&body) {
+            return Err(ApiError::bad_request("Bad request body", why));
         }
         crate::domain::js::whole_numbers_as_integers(&mut body);
         Ok(Body(body))

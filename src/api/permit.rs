@@ -53,6 +53,8 @@ permissions! {
     PebbleRead => ["api:pebble,entries:read"];
     /// `/api/v2/properties`: it reads entries and treatments.
     PropertiesRead => ["api:entries:read", "api:treatments:read"];
+    /// `/api/v2/dataupdate`: what the socket's full `dataUpdate` carries.
+    DataUpdateRead => ["api:entries:read", "api:treatments:read", "api:devicestatus:read", "api:profile:read"];
     /// `/experiments/test`.
     DebugTest => ["authorization:debug:test"];
 }

@@ -2,6 +2,7 @@
 //! spirit of Nocturne's connector status): last success, last error, next attempt, and whether
 //! the dashboard should raise its banner. Never a credential: only our own messages, scrubbed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -38,6 +39,10 @@ pub struct Health {
     /// Set when the bridge cannot run at all (configuration), in plain words.
     unusable: Option<String>,
     state: Mutex<State>,
+    /// With several instances: false while another instance holds this bridge's lease, whose
+    /// report (`mirror`) `status.json` then shows, so every instance's dashboards see it.
+    leading: AtomicBool,
+    mirror: Mutex<Option<Value>>,
 }
 
 /// The host (and port) of a base URL, without scheme, credentials or path.
@@ -63,6 +68,8 @@ impl Health {
             secrets,
             unusable: None,
             state: Mutex::default(),
+            leading: AtomicBool::new(true),
+            mirror: Mutex::default(),
         })
     }
 
@@ -80,6 +87,8 @@ impl Health {
             secrets: Vec::new(),
             unusable: Some(reason.into()),
             state: Mutex::default(),
+            leading: AtomicBool::new(true),
+            mirror: Mutex::default(),
         })
     }
 
@@ -127,8 +136,22 @@ impl Health {
         });
     }
 
+    /// This instance polls the vendor (true) or another does (false, showing `report`: the
+    /// holder's own `status.json` object, when it left one).
+    pub fn set_leading(&self, leading: bool, report: Option<Value>) {
+        self.leading.store(leading, Ordering::Relaxed);
+        if !leading {
+            *self.mirror.lock().unwrap_or_else(|p| p.into_inner()) = report;
+        }
+    }
+
     /// The `status.json` object.
     pub fn to_json(&self, now: i64) -> Value {
+        if !self.leading.load(Ordering::Relaxed)
+            && let Some(report) = self.mirror.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        {
+            return report;
+        }
         if let Some(reason) = &self.unusable {
             return json!({
                 "source": self.source, "name": self.label, "state": "not-configured", "alert": true,

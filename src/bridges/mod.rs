@@ -96,7 +96,8 @@ fn jitter(cfg: &BridgeConfig) -> std::time::Duration {
     std::time::Duration::from_millis(schedule::random_below(bound))
 }
 
-/// How often an instance that does not hold a bridge's lease checks whether it is free.
+/// How often (at most; the sensor's cadence when shorter) an instance that does not hold a
+/// bridge's lease checks whether it is free and reads the holder's report.
 const FOLLOWER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 /// The holder's lease lasts its wait to the next poll plus this, so a holder that died (SIGKILL)
 /// is replaced at most this long after its poll was due.
@@ -115,9 +116,11 @@ async fn run_one(
     loop {
         if !leadership.hold(&lease, LEASE_MARGIN).await {
             tracing::debug!(source = name, "bridge: another instance polls this vendor");
-            tokio::time::sleep(FOLLOWER_CHECK).await;
+            health.set_leading(false, leadership.holder_report(&lease).await);
+            tokio::time::sleep(FOLLOWER_CHECK.min(cfg.timing.cadence)).await;
             continue;
         }
+        health.set_leading(true, None);
         let started = now_ms();
         let wait = match poll(vendor.as_mut(), store.as_ref(), &writer, started).await {
             Ok((newest, stored)) => {
@@ -135,8 +138,12 @@ async fn run_one(
             }
         };
         health.scheduled(now_ms(), u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
-        // Keep the lease through the wait, so no other instance polls in between.
+        // Keep the lease through the wait, so no other instance polls in between, and tell the
+        // others how it went (their status.json shows this instance's report).
         leadership.hold(&lease, wait + LEASE_MARGIN).await;
+        let mut report = health.to_json(now_ms());
+        report["polledBy"] = Value::String(leadership.instance().to_owned());
+        leadership.report(&lease, &report, wait + LEASE_MARGIN).await;
         tokio::time::sleep(wait).await;
     }
 }

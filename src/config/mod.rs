@@ -97,8 +97,12 @@ pub struct Config {
     pub base_url: String,
     /// `PREDICTIONS_MAX_SIZE`: OpenAPS `predBGs` arrays are cut to this length (0 = no cut).
     pub predictions_max_size: usize,
-    /// `DBSIZE_MAX` in MiB (default 496), for the `dbsize` property.
+    /// `DBSIZE_MAX` in MiB (default 496, or the SQLite size limit when one is set), for the
+    /// `dbsize` property.
     pub dbsize_max_mib: f64,
+    /// `FERROSCOUT_SQLITE_MAX_SIZE_MB` (MiB, fractions allowed) in bytes: the size the embedded
+    /// database may grow to; past it writes are refused with 507 as on a full disk.
+    pub sqlite_max_bytes: Option<u64>,
     /// `INSECURE_USE_HTTP`: true turns off the https redirect and HSTS.
     pub insecure_use_http: bool,
     pub hsts: Hsts,
@@ -288,6 +292,17 @@ impl Config {
         };
         let scale = scale::Scale::from_env(&env, mongo_uri.is_some())?;
         let bridges = crate::bridges::config::from_env(&env, &mut enable)?;
+        let sqlite_max_mib = match env.get("FERROSCOUT_SQLITE_MAX_SIZE_MB") {
+            None => None,
+            Some(v) => {
+                Some(v.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0).ok_or(ConfigError::Invalid {
+                    name: "FERROSCOUT_SQLITE_MAX_SIZE_MB",
+                    what: "a size in MiB such as 1024",
+                    value: v.clone(),
+                })?)
+            }
+        };
+        let on_sqlite = mongo_uri.is_none();
         let raw = public::PASSTHROUGH.iter().filter_map(|n| env.get(n).map(|v| (*n, v))).collect();
         Ok(Config {
             port,
@@ -323,7 +338,9 @@ impl Config {
                 .get("DBSIZE_MAX")
                 .and_then(|v| v.parse().ok())
                 .filter(|x: &f64| *x > 0.0)
+                .or(sqlite_max_mib.filter(|_| on_sqlite))
                 .unwrap_or(496.0),
+            sqlite_max_bytes: sqlite_max_mib.map(|mib| (mib * 1024.0 * 1024.0) as u64),
             insecure_use_http: env.flag("INSECURE_USE_HTTP", false),
             hsts: Hsts {
                 enabled: env.flag("SECURE_HSTS_HEADER", true),

@@ -6,13 +6,22 @@ use super::Doc;
 use super::filter::is_object_id;
 use super::time::{ZonedTime, parse_epoch_ms_or_zoned, parse_zoned, to_iso_utc};
 
-/// Nightscout's answer to a bad `_id`: 400 `Invalid _id format` with this description.
+/// Nightscout's answer to a bad `_id` in a new document (POST): 400 `Invalid _id format` with
+/// this description (`lib/api/*/index.js`, `objectid-validation`).
 pub fn invalid_id_description(id: &Value) -> String {
-    let shown = match id {
+    format!("Must be 24-character hex string or omit for auto-generation. Got: {}", shown(id))
+}
+
+/// The same for an `_id` that must be given (PUT, DELETE by id): no "or omit".
+pub fn invalid_given_id_description(id: &Value) -> String {
+    format!("Must be 24-character hex string. Got: {}", shown(id))
+}
+
+fn shown(id: &Value) -> String {
+    match id {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    };
-    format!("Must be 24-character hex string or omit for auto-generation. Got: {shown}")
+    }
 }
 
 /// The first `_id` that is present but not 24 hex characters (any case).
@@ -20,12 +29,24 @@ pub fn first_invalid_id(docs: &[Doc]) -> Option<&Value> {
     docs.iter().filter_map(|d| d.get("_id")).find(|v| !v.as_str().is_some_and(is_object_id))
 }
 
-/// A field name with a NUL anywhere in `v`: no store can hold it (BSON names are C strings).
-pub fn has_nul_key(v: &Value) -> bool {
+/// What is wrong with a field name anywhere in `v` that no store can hold as sent: a NUL (BSON
+/// names are C strings), an empty name or one starting with `$` (MongoDB refuses them in the
+/// `$set` of an upsert; the embedded store keeps the same rule so both answer alike).
+pub fn bad_key(v: &Value) -> Option<&'static str> {
     match v {
-        Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || has_nul_key(v)),
-        Value::Array(a) => a.iter().any(has_nul_key),
-        _ => false,
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some("field names must not contain NUL characters")
+            } else if k.is_empty() {
+                Some("field names must not be empty")
+            } else if k.starts_with('$') {
+                Some("field names must not start with $")
+            } else {
+                bad_key(v)
+            }
+        }),
+        Value::Array(a) => a.iter().find_map(bad_key),
+        _ => None,
     }
 }
 

@@ -173,6 +173,22 @@ impl Bucket {
         }
         Value::Object(v)
     }
+
+    /// As the `buckets` property shows it (`bgnow.analyzeBucket`): with its index and bounds,
+    /// and `isEmpty: true` (nothing else) when no reading fell in it.
+    pub fn to_property_json(&self, units: Units) -> Value {
+        let mut v = match self.readings.is_empty() {
+            true => serde_json::Map::from_iter([("sgvs".to_owned(), json!([])), ("isEmpty".to_owned(), json!(true))]),
+            false => match self.to_json(units) {
+                Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            },
+        };
+        v.insert("index".into(), self.index.into());
+        v.insert("fromMills".into(), self.from_mills.into());
+        v.insert("toMills".into(), self.to_mills.into());
+        Value::Object(v)
+    }
 }
 
 /// The four buckets of `bgnow.fillBuckets`: bucket i spans

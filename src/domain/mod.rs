@@ -78,6 +78,8 @@ pub mod properties;
 pub mod purify;
 /// `find[...]` query language -> `Filter`, with Nightscout's per-collection coercion.
 pub mod query;
+/// One check for every regular expression a client sends.
+pub(crate) mod regex_check;
 /// Dates as Nightscout (moment.js) reads and writes them.
 pub mod time;
 /// Brace-expanded regex patterns of `/times` and `/slice`.

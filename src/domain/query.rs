@@ -312,22 +312,10 @@ fn regex_cond(pattern: String, options: String) -> Result<Cond, QueryError> {
         return Err(QueryError(format!("Unsupported regex option {c:?}")));
     }
     // Validated as it will run: with its options (`x` changes what a pattern means).
-    let compiled = regex::RegexBuilder::new(&pattern)
-        .case_insensitive(options.contains('i'))
-        .multi_line(options.contains('m'))
-        .dot_matches_new_line(options.contains('s'))
-        .ignore_whitespace(options.contains('x'))
-        .size_limit(1 << 20)
-        .build();
-    if let Err(e) = compiled {
-        return Err(QueryError(format!("Invalid regular expression {pattern:?}: {}", summary(&e.to_string()))));
+    if let Err(e) = super::regex_check::check(&pattern, &options) {
+        return Err(QueryError(format!("Invalid regular expression {pattern:?}: {e}")));
     }
     Ok(Cond::Regex { pattern, options })
-}
-
-/// The `error: ...` line of a regex error message.
-fn summary(s: &str) -> &str {
-    s.lines().last().unwrap_or(s).trim()
 }
 
 #[cfg(test)]

@@ -93,10 +93,7 @@ pub fn patterns(prefix: Option<&str>, regex: Option<&str>) -> Result<Vec<String>
 pub fn filter(field: &str, patterns: &[String]) -> Result<Filter, QueryError> {
     let mut any = Vec::with_capacity(patterns.len());
     for p in patterns {
-        regex::RegexBuilder::new(p)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|_| QueryError(format!("Invalid regular expression {p:?}")))?;
+        super::regex_check::check(p, "").map_err(|e| QueryError(format!("Invalid regular expression {p:?}: {e}")))?;
         any.push(Filter::field(field, Cond::Regex { pattern: p.clone(), options: String::new() }));
     }
     Ok(match any.len() {

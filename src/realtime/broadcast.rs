@@ -125,8 +125,10 @@ async fn emit<A: Adapter>(
     {
         let _guard = ctx.publish.lock().await;
         ctx.engine.publish(next);
+        // Through the namespace's own handle: `io.local()` panics once shutdown removed "/".
         if let Some(delta) = &update.delta
-            && let Err(e) = io.local().to(DATA_RECEIVERS).emit("dataUpdate", delta).await
+            && let Some(root) = io.of("/")
+            && let Err(e) = root.local().to(DATA_RECEIVERS).emit("dataUpdate", delta).await
         {
             tracing::debug!("realtime: dataUpdate broadcast: {e}");
         }

@@ -8,6 +8,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::Ctx;
+use super::rate::{self, Budget};
 use super::root::Perms;
 use crate::domain::Doc;
 use crate::store::Collection;
@@ -15,6 +16,10 @@ use crate::store::Collection;
 /// The collection a write event names, if the socket may write it; else the ack to send.
 fn permitted<A: Adapter>(s: &SocketRef<A>, msg: &Value) -> Result<Collection, &'static str> {
     let Some(perms) = s.extensions.get::<Perms>() else { return Err("Not authorized") };
+    if !s.extensions.get::<Budget>().is_none_or(|b| b.write()) {
+        tracing::warn!("socket write events over {} a second: refused until the budget refills", rate::WRITES_PER_SEC);
+        return Err("Too many requests");
+    }
     let coll = msg.get("collection").and_then(Value::as_str).and_then(Collection::parse).ok_or("Wrong collection")?;
     let ok = if coll == Collection::Treatments { perms.write_treatment } else { perms.write };
     if ok { Ok(coll) } else { Err("Not permitted") }

@@ -21,6 +21,7 @@ mod adapter;
 mod alarm;
 mod broadcast;
 mod db_events;
+mod rate;
 mod redis_driver;
 mod root;
 mod storage;
@@ -127,13 +128,15 @@ async fn count_watchers<A: Adapter>(io: SocketIo<A>, changed: Arc<Notify>) {
         changed.notified().await;
         tokio::time::sleep(Duration::from_millis(250)).await;
         let Some(root) = io.of("/") else { continue };
+        // Through the namespace's own handle: `io.emit` panics once shutdown removed "/".
         match root.clone().fetch_sockets().await {
             Ok(all) => {
-                let _ = io.emit("clients", &all.len()).await;
+                let _ = root.clone().emit("clients", &all.len()).await;
             }
             Err(e) => {
                 tracing::debug!("realtime: watcher count across instances failed: {e}");
-                let _ = io.local().emit("clients", &root.sockets().len()).await;
+                let n = root.clone().sockets().len();
+                let _ = root.local().emit("clients", &n).await;
             }
         }
     }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
+use super::rate::{self, Budget};
 use super::{Ctx, DATA_RECEIVERS, db_events};
 use crate::auth::{Caller, Credentials};
 
@@ -35,12 +36,17 @@ struct Authorize {
     token: Option<String>,
     #[serde(default)]
     status: Option<Value>,
+    /// Ferroscout's dashboard sends `false`: it fetches the full payload over REST
+    /// (`/api/v2/dataupdate`) and takes only deltas here. Absent (every Nightscout client): sent.
+    #[serde(default, rename = "fullData")]
+    full_data: Option<Value>,
 }
 
 /// Registers the event handlers; runs as connect middleware, before the client is told it is
 /// connected, so its first event (sent right after) always finds its handler.
 pub async fn register<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>) -> Result<(), std::convert::Infallible> {
     ctx.clients_changed.notify_one();
+    s.extensions.insert(Budget::new());
     s.on("authorize", authorize::<A>);
     s.on("loadRetro", load_retro::<A>);
     s.on("dbAdd", db_events::db_add::<A>);
@@ -81,6 +87,9 @@ async fn authorize<A: Adapter>(
     TryData(msg): TryData<Value>,
     ack: AckSender<A>,
 ) {
+    if !within_full_budget(&s) {
+        return;
+    }
     let msg: Authorize = msg.ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let Some(caller) = resolve(&ctx, &s, msg.secret, msg.token).await else {
         // Nightscout: a failed authorize disconnects without an ack.
@@ -95,7 +104,9 @@ async fn authorize<A: Adapter>(
         let _guard = ctx.publish.lock().await;
         s.join(DATA_RECEIVERS);
         let snap = ctx.engine.snapshot();
-        if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
+        if msg.full_data == Some(Value::Bool(false)) {
+            // Deltas only: the client fetches the snapshot over REST after this ack.
+        } else if msg.status.as_ref().is_some_and(crate::domain::js::truthy) {
             let mut full = snap.full().clone();
             full["status"] =
                 crate::config::public::socket_status(&ctx.config, ctx.store.backend(), active_profile(&snap));
@@ -116,8 +127,21 @@ fn active_profile(snap: &crate::engine::snapshot::Snapshot) -> Option<String> {
         .and_then(|t| t.get("profile").and_then(Value::as_str).map(str::to_owned))
 }
 
+/// False (and the socket closed) when it asks for full payloads faster than its budget.
+fn within_full_budget<A: Adapter>(s: &SocketRef<A>) -> bool {
+    if s.extensions.get::<Budget>().is_none_or(|b| b.full()) {
+        return true;
+    }
+    tracing::warn!("socket asks for the full payload more than {} times in a row: closed", rate::FULL_BURST);
+    let _ = s.clone().disconnect();
+    false
+}
+
 /// `loadRetro`: the devicestatus in memory, as `retroUpdate`.
 async fn load_retro<A: Adapter>(s: SocketRef<A>, State(ctx): State<Ctx>, ack: AckSender<A>) {
+    if !within_full_budget(&s) {
+        return;
+    }
     if !s.extensions.get::<Perms>().is_some_and(|p| p.read) {
         let _ = ack.send(&json!({"result": "Not authorized"}));
         return;

@@ -9,11 +9,25 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /ready`: a readiness probe that asks the store, so a platform can tell "up" (`/health`)
-/// from "able to serve data". 503 with `Retry-After` and what happened while the store is out.
+/// `GET /ready`: a readiness probe that tells "up" (`/health`) from "able to store": ready when
+/// the store took the last write, with a small probe write when nothing was written for 10 s
+/// (never a write per request; `store::StoreHealth`). 503 with `Retry-After` and what happened
+/// while it cannot store (a full disk or database size limit too), until a write works again.
 pub async fn ready(
     axum::extract::State(state): axum::extract::State<crate::app::AppState>,
-) -> crate::error::ApiResult<Json<Value>> {
-    state.store.stats().await?;
-    Ok(Json(json!({ "status": "ready", "storage": state.store.backend() })))
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    match state.health.check().await {
+        Ok(ready) => {
+            Json(json!({ "status": "ready", "storage": state.store.backend(), "lastWrite": ready.last_write_ms }))
+                .into_response()
+        }
+        Err(crate::store::StoreError::Unavailable(cause)) => {
+            let description = crate::error::outage_description(&cause);
+            let body = json!({ "status": 503, "message": "Not ready", "description": description });
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], Json(body)).into_response()
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
 }

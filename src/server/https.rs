@@ -46,6 +46,8 @@ pub enum Seen {
 
 /// The path answered over plain http too (platform health probes).
 pub const HEALTH_PATH: &str = "/health";
+/// The readiness probe: is the store able to store.
+pub const READY_PATH: &str = "/ready";
 
 /// What the layer needs from the configuration.
 #[derive(Debug, Clone)]
@@ -86,9 +88,11 @@ impl Policy {
         }
     }
 
+    /// The probes (`/health`, `/ready`) are answered over plain http too: platform probes connect
+    /// to the container directly, and a redirect would count as success for Kubernetes.
     fn is_health(&self, path: &str) -> bool {
-        path == HEALTH_PATH
-            || self.base_path.as_deref().and_then(|b| path.strip_prefix(b)).is_some_and(|rest| rest == HEALTH_PATH)
+        let probe = |p: &str| p == HEALTH_PATH || p == READY_PATH;
+        probe(path) || self.base_path.as_deref().and_then(|b| path.strip_prefix(b)).is_some_and(probe)
     }
 }
 

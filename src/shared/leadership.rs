@@ -22,4 +22,19 @@ impl Leadership {
     pub async fn hold(&self, job: &str, ttl: Duration) -> bool {
         self.shared.lease(job, ttl).await
     }
+
+    /// The holder's report of `job` (e.g. a bridge's health) for the others, for `ttl`.
+    pub async fn report(&self, job: &str, value: &serde_json::Value, ttl: Duration) {
+        self.shared.publish(job, value, ttl).await
+    }
+
+    /// The holder's latest report of `job`, while it lasts.
+    pub async fn holder_report(&self, job: &str) -> Option<serde_json::Value> {
+        self.shared.published(job).await
+    }
+
+    /// This instance's name.
+    pub fn instance(&self) -> &str {
+        self.shared.instance()
+    }
 }

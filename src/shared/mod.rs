@@ -148,6 +148,57 @@ impl Shared {
         )
     }
 
+    /// Leaves `value` under `name` for every instance to read for `ttl` (a lease holder's report
+    /// of its job: a bridge's health). In Redis, else in the store (MongoDB); SQLite has one server.
+    pub async fn publish(&self, name: &str, value: &serde_json::Value, ttl: Duration) {
+        let ttl_ms = ttl.as_millis().clamp(1, i64::MAX as u128) as i64;
+        let text = value.to_string();
+        let key = format!("{PREFIX}:note:{name}");
+        let done: Option<()> = self
+            .run("publish", || {
+                let mut c = redis::cmd("SET");
+                c.arg(key).arg(&text).arg("PX").arg(ttl_ms);
+                c
+            })
+            .await;
+        if done.is_some() {
+            return;
+        }
+        if let Some(store) = &self.store
+            && let Err(e) = store.put_note(name, &text, ttl_ms).await
+        {
+            tracing::warn!("publish {name}: the store did not answer ({e})");
+        }
+    }
+
+    /// What another instance left under `name` with [`Shared::publish`], while it lasts.
+    pub async fn published(&self, name: &str) -> Option<serde_json::Value> {
+        let key = format!("{PREFIX}:note:{name}");
+        let text = match self
+            .run::<Option<String>>("published", || {
+                let mut c = redis::cmd("GET");
+                c.arg(key);
+                c
+            })
+            .await
+        {
+            Some(v) => v,
+            None => match &self.store {
+                Some(store) => store.note(name).await.unwrap_or_else(|e| {
+                    tracing::warn!("published {name}: the store did not answer ({e})");
+                    None
+                }),
+                None => None,
+            },
+        };
+        text.and_then(|t| serde_json::from_str(&t).ok())
+    }
+
+    /// This instance's name (`FERROSCOUT_INSTANCE`).
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
     /// Takes or renews the lease `name` for `ttl`: true when this instance holds it.
     async fn lease(&self, name: &str, ttl: Duration) -> bool {
         const SCRIPT: &str = "local cur = redis.call('GET', KEYS[1]) \

@@ -12,6 +12,7 @@ use crate::domain::filter::{Filter, Query};
 mod auth;
 #[cfg(test)]
 mod fuzz_tests;
+mod health;
 mod mongo;
 mod mongo_auth;
 mod mongo_batch;
@@ -23,10 +24,12 @@ mod mongo_watch;
 mod notify;
 mod sqlite;
 mod sqlite_auth;
-mod sqlite_pages;
+mod sqlite_reads;
+mod sqlite_space;
 mod sqlite_sql;
 
 pub use auth::{AuthKind, AuthStore};
+pub use health::{Readiness, StoreHealth};
 pub use mongo::MongoStore;
 pub(crate) use mongo_shared::shared_database;
 pub use notify::{Change, ChangeFeed, NotifyingStore, Wrote, id_filter};
@@ -130,10 +133,22 @@ pub trait Store: Send + Sync + 'static {
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Data and index sizes.
     async fn stats(&self) -> StoreResult<DbStats>;
+    /// A small write that needs new space and leaves no data behind, to tell whether the store
+    /// can store (`/ready` when nothing was written for a while).
+    async fn probe_write(&self) -> StoreResult<()>;
     /// Takes or renews the lease `name` for `holder` for `ttl_ms`; true when `holder` has it.
     /// Several instances share one MongoDB; an SQLite file has one server, which always holds it.
     async fn lease(&self, _name: &str, _holder: &str, _ttl_ms: i64) -> StoreResult<bool> {
         Ok(true)
+    }
+    /// Keeps the text `value` under `name` for `ttl_ms`, for the other instances on this
+    /// database ([`Store::note`]). An SQLite file has one server: nothing to share.
+    async fn put_note(&self, _name: &str, _value: &str, _ttl_ms: i64) -> StoreResult<()> {
+        Ok(())
+    }
+    /// What [`Store::put_note`] left under `name`, unless it expired.
+    async fn note(&self, _name: &str) -> StoreResult<Option<String>> {
+        Ok(None)
     }
     /// Documents as `find` would give them back after `insert_many` stored them.
     fn as_stored(&self, docs: Vec<Doc>) -> Vec<Doc> {
@@ -152,12 +167,9 @@ pub trait Store: Send + Sync + 'static {
 /// embedded SQLite file.
 pub enum Location<'a> {
     /// `auth_prefix`: `MONGO_AUTHENTICATION_COLLECTIONS_PREFIX`, where subjects and roles live.
-    Mongo {
-        uri: &'a str,
-        collections: &'a HashMap<Collection, String>,
-        auth_prefix: &'a str,
-    },
-    Sqlite(&'a Path),
+    Mongo { uri: &'a str, collections: &'a HashMap<Collection, String>, auth_prefix: &'a str },
+    /// `max_bytes`: `FERROSCOUT_SQLITE_MAX_SIZE_MB`, the size the database file may grow to.
+    Sqlite { path: &'a Path, max_bytes: Option<u64> },
 }
 
 /// Opens the backend at `location`.
@@ -166,7 +178,7 @@ pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
         Location::Mongo { uri, collections, auth_prefix } => {
             Ok(Arc::new(MongoStore::connect(uri, collections).await?.with_auth_prefix(auth_prefix)))
         }
-        Location::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        Location::Sqlite { path, max_bytes } => Ok(Arc::new(SqliteStore::open(path)?.with_max_bytes(max_bytes)?)),
     }
 }
 

@@ -140,6 +140,11 @@ pub(super) fn map_err(e: mongodb::error::Error) -> StoreError {
         K::Write(mongodb::error::WriteFailure::WriteError(ref w)) if w.code == 11000 => {
             StoreError::Invalid("duplicate _id".into())
         }
+        // An invalid regular expression (`Location51091`), or one over the server's size cap
+        // (`BadValue`): `crate::domain::regex_check` refuses what it can foresee.
+        K::Command(ref c) if c.code == 51091 || (c.code == 2 && c.message.contains("regex")) => {
+            StoreError::Invalid("invalid regular expression".into())
+        }
         K::InsertMany(ref f) if f.write_errors.as_ref().is_some_and(|w| w.iter().any(|w| w.code == 11000)) => {
             StoreError::Invalid("duplicate _id".into())
         }
@@ -349,7 +354,19 @@ impl Store for MongoStore {
         Ok(DbStats { data_size: num("dataSize"), index_size: num("indexSize") })
     }
 
+    async fn probe_write(&self) -> StoreResult<()> {
+        super::mongo_shared::probe(&self.db).await.map_err(map_err)
+    }
+
     async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         super::mongo_shared::lease(&self.db, name, holder, ttl_ms).await.map_err(map_err)
+    }
+
+    async fn put_note(&self, name: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        super::mongo_shared::put_note(&self.db, name, value, ttl_ms).await.map_err(map_err)
+    }
+
+    async fn note(&self, name: &str) -> StoreResult<Option<String>> {
+        super::mongo_shared::note(&self.db, name).await.map_err(map_err)
     }
 }

@@ -25,6 +25,35 @@ pub(super) async fn lease(db: &Database, name: &str, holder: &str, ttl_ms: i64) 
     }
 }
 
+/// A write that tells whether the database takes writes: one small document in the leases'
+/// collection, rewritten each time (`Store::probe_write`).
+pub(super) async fn probe(db: &Database) -> mongodb::error::Result<()> {
+    let update = doc! {"$set": {"at": DateTime::from_millis(now_ms())}};
+    db.collection::<mongodb::bson::Document>(LEASES)
+        .update_one(doc! {"_id": "write-probe"}, update)
+        .upsert(true)
+        .await?;
+    Ok(())
+}
+
+/// Keeps `value` under `note:<name>` in the leases collection until `ttl_ms` from now.
+pub(super) async fn put_note(db: &Database, name: &str, value: &str, ttl_ms: i64) -> mongodb::error::Result<()> {
+    let until = DateTime::from_millis(now_ms() + ttl_ms);
+    let update = doc! {"$set": {"value": value, "until": until}};
+    db.collection::<mongodb::bson::Document>(LEASES)
+        .update_one(doc! {"_id": format!("note:{name}")}, update)
+        .upsert(true)
+        .await
+        .map(|_| ())
+}
+
+/// The value [`put_note`] left under `name`, unless it expired.
+pub(super) async fn note(db: &Database, name: &str) -> mongodb::error::Result<Option<String>> {
+    let filter = doc! {"_id": format!("note:{name}"), "until": {"$gte": DateTime::from_millis(now_ms())}};
+    let found = db.collection::<mongodb::bson::Document>(LEASES).find_one(filter).await?;
+    Ok(found.and_then(|d| d.get_str("value").ok().map(str::to_owned)))
+}
+
 fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
     use mongodb::error::{ErrorKind, WriteFailure};
     matches!(&*e.kind, ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000)

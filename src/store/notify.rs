@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::{Collection, DbStats, Store, StoreResult, Upsert, Written};
+use super::{Collection, DbStats, Store, StoreHealth, StoreResult, Upsert, Written};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
 
@@ -42,6 +42,8 @@ pub struct NotifyingStore {
     inner: Arc<dyn Store>,
     tx: UnboundedSender<Change>,
     written: Arc<AtomicU64>,
+    /// Every outcome is reported here too (`/ready`, the one log line of an outage).
+    health: Arc<StoreHealth>,
 }
 
 /// `_id` as stores match it: a 24-hex id also matches an ObjectId.
@@ -54,7 +56,23 @@ impl NotifyingStore {
     pub fn new(inner: Arc<dyn Store>) -> (NotifyingStore, ChangeFeed) {
         let (tx, rx) = unbounded_channel();
         let written = Arc::new(AtomicU64::new(0));
-        (NotifyingStore { inner, tx, written: written.clone() }, ChangeFeed { rx, written })
+        let health = StoreHealth::new(inner.clone());
+        (NotifyingStore { inner, tx, written: written.clone(), health }, ChangeFeed { rx, written })
+    }
+
+    /// Whether the store can store.
+    pub fn health(&self) -> Arc<StoreHealth> {
+        self.health.clone()
+    }
+
+    fn wrote<T>(&self, r: StoreResult<T>) -> StoreResult<T> {
+        self.health.wrote(&r);
+        r
+    }
+
+    fn read<T>(&self, r: StoreResult<T>) -> StoreResult<T> {
+        self.health.read(&r);
+        r
     }
 
     fn changed(&self, coll: Collection, wrote: Wrote) {
@@ -75,7 +93,7 @@ impl Store for NotifyingStore {
     }
 
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
-        self.inner.find(coll, query).await
+        self.read(self.inner.find(coll, query).await)
     }
 
     fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
@@ -87,11 +105,11 @@ impl Store for NotifyingStore {
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
-        self.inner.count(coll, filter).await
+        self.read(self.inner.count(coll, filter).await)
     }
 
     async fn insert_many(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<Vec<Doc>> {
-        let out = self.inner.insert_many(coll, docs).await?;
+        let out = self.wrote(self.inner.insert_many(coll, docs).await)?;
         if !out.is_empty() {
             self.changed(coll, Wrote::Stored(out.clone()));
         }
@@ -100,7 +118,7 @@ impl Store for NotifyingStore {
 
     async fn upsert_many(&self, coll: Collection, ops: Vec<Upsert>) -> StoreResult<Vec<Written>> {
         let filters: Vec<Filter> = ops.iter().map(|op| op.filter.clone()).collect();
-        let out = self.inner.upsert_many(coll, ops).await?;
+        let out = self.wrote(self.inner.upsert_many(coll, ops).await)?;
         if !out.is_empty() {
             let touched = out
                 .iter()
@@ -116,7 +134,7 @@ impl Store for NotifyingStore {
     }
 
     async fn delete_many(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
-        let n = self.inner.delete_many(coll, filter).await?;
+        let n = self.wrote(self.inner.delete_many(coll, filter).await)?;
         if n > 0 {
             self.changed(coll, Wrote::Deleted(filter.clone()));
         }
@@ -124,7 +142,7 @@ impl Store for NotifyingStore {
     }
 
     async fn update_by_id(&self, coll: Collection, id: &str, set: Doc, unset: Vec<String>) -> StoreResult<bool> {
-        let found = self.inner.update_by_id(coll, id, set, unset).await?;
+        let found = self.wrote(self.inner.update_by_id(coll, id, set, unset).await)?;
         if found {
             self.changed(coll, Wrote::Touched(vec![id_filter(id)]));
         }
@@ -133,23 +151,35 @@ impl Store for NotifyingStore {
 
     // Tombstones follow a delete that was already reported; they change nothing a dashboard shows.
     async fn bury(&self, coll: Collection, docs: Vec<Doc>) -> StoreResult<()> {
-        self.inner.bury(coll, docs).await
+        self.wrote(self.inner.bury(coll, docs).await)
     }
 
     async fn buried(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
-        self.inner.buried(coll, query).await
+        self.read(self.inner.buried(coll, query).await)
     }
 
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
-        self.inner.unbury(coll, filter).await
+        self.wrote(self.inner.unbury(coll, filter).await)
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {
-        self.inner.stats().await
+        self.read(self.inner.stats().await)
     }
 
     async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
-        self.inner.lease(name, holder, ttl_ms).await
+        self.wrote(self.inner.lease(name, holder, ttl_ms).await)
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        self.wrote(self.inner.probe_write().await)
+    }
+
+    async fn put_note(&self, name: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        self.inner.put_note(name, value, ttl_ms).await
+    }
+
+    async fn note(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.note(name).await
     }
 
     async fn watch(&self) -> StoreResult<Option<super::Watch>> {

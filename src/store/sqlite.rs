@@ -69,11 +69,20 @@ impl SqliteStore {
             }
         }
         super::sqlite_auth::create_tables(&writer)?;
+        super::sqlite_space::create_probe_table(&writer)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             path: path.to_owned(),
         })
+    }
+
+    /// Caps the database file at `max_bytes` (`sqlite_space::limit`); `None` leaves it unbounded.
+    pub fn with_max_bytes(self, max_bytes: Option<u64>) -> StoreResult<SqliteStore> {
+        if let Some(max) = max_bytes {
+            super::sqlite_space::limit(&*self.writer.lock().map_err(poisoned)?, max)?;
+        }
+        Ok(self)
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
@@ -217,7 +226,7 @@ fn insert_one(tx: &Connection, coll: Collection, doc: Doc) -> StoreResult<Doc> {
     Ok(out)
 }
 
-fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResult<Option<(String, Doc)>> {
+pub(super) fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResult<Option<(String, Doc)>> {
     let mut b = SqlBuilder::new();
     let w = b.filter(filter);
     let sql = format!("SELECT id, json(doc) FROM {} WHERE {w} LIMIT 1", coll.default_name());
@@ -254,19 +263,11 @@ impl Store for SqliteStore {
     }
 
     async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
-        self.read(move |c| {
-            let stamps = |(id, doc): (String, Doc)| {
-                let mut out: Doc = doc.into_iter().filter(|(k, _)| super::STAMP_FIELDS.contains(&k.as_str())).collect();
-                out.insert("_id".into(), id.into());
-                out
-            };
-            filters.iter().map(|f| Ok(first_match(c, coll, f)?.map(stamps))).collect()
-        })
-        .await
+        self.read(move |c| super::sqlite_reads::stamps(c, coll, &filters)).await
     }
 
     fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
-        super::sqlite_pages::pages(self, coll.default_name(), query, page)
+        super::sqlite_reads::pages(self, coll.default_name(), query, page)
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -379,6 +380,10 @@ impl Store for SqliteStore {
 
     fn auth(&self) -> &dyn super::AuthStore {
         self
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        self.write(|tx| super::sqlite_space::probe(tx)).await
     }
 
     async fn stats(&self) -> StoreResult<DbStats> {

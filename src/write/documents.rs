@@ -4,7 +4,9 @@
 use serde_json::Value;
 
 use super::{Writer, stamp};
-use crate::domain::documents::{default_created_at, first_invalid_id, invalid_id_description};
+use crate::domain::documents::{
+    default_created_at, first_invalid_id, invalid_given_id_description, invalid_id_description,
+};
 use crate::domain::filter::{Filter, Val, is_object_id};
 use crate::domain::purify::purify;
 use crate::domain::time::{now_ms, to_iso_utc};
@@ -22,6 +24,19 @@ pub(crate) fn check_ids(docs: &[Doc]) -> ApiResult<()> {
 
 pub(crate) fn invalid_id(id: &Value) -> ApiError {
     ApiError::bad_request("Invalid _id format", invalid_id_description(id))
+}
+
+/// 400 `Invalid _id format` for an `_id` that PUT or DELETE names (no "or omit").
+pub(crate) fn invalid_given_id(id: &Value) -> ApiError {
+    ApiError::bad_request("Invalid _id format", invalid_given_id_description(id))
+}
+
+/// PUT's check (`lib/api/{food,profile,activity}` PUT): a malformed `_id` is a 400; none is fine.
+pub(crate) fn check_given_ids(docs: &[Doc]) -> ApiResult<()> {
+    match first_invalid_id(docs) {
+        Some(id) => Err(invalid_given_id(id)),
+        None => Ok(()),
+    }
 }
 
 impl Writer {
@@ -97,7 +112,7 @@ impl Writer {
     /// Deletes the document with this `_id` (400 unless 24 hex).
     pub async fn delete_by_object_id(&self, coll: Collection, id: &str) -> ApiResult<u64> {
         if !is_object_id(id) {
-            return Err(invalid_id(&Value::String(id.to_owned())));
+            return Err(invalid_given_id(&Value::String(id.to_owned())));
         }
         Ok(self.delete_where(coll, &Filter::eq("_id", Val::ObjectId(id.to_ascii_lowercase()))).await?)
     }

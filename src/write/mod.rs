@@ -22,7 +22,7 @@ pub(crate) mod v3;
 
 pub(crate) use entries::incoming as incoming_entries;
 
-pub(crate) use documents::invalid_id;
+pub(crate) use documents::{check_given_ids, invalid_given_id};
 
 /// The write side of the application: the store plus the settings the rules depend on.
 #[derive(Clone)]

@@ -14,8 +14,8 @@ use crate::store::{StoreResult, Upsert, WriteMode};
 impl Writer {
     /// `dbAdd` of one document; the stored (or already existing) document.
     pub async fn socket_add(&self, coll: Collection, mut doc: Doc) -> StoreResult<Doc> {
-        if crate::domain::documents::has_nul_key(&Value::Object(doc.clone())) {
-            return Err(crate::store::StoreError::Invalid("field names must not contain NUL characters".into()));
+        if let Some(why) = crate::domain::documents::bad_key(&Value::Object(doc.clone())) {
+            return Err(crate::store::StoreError::Invalid(why.into()));
         }
         for v in doc.values_mut() {
             crate::domain::js::whole_numbers_as_integers(v);
@@ -87,6 +87,10 @@ impl Writer {
 
     /// `dbUpdate` (`$set`) or `dbUpdateUnset` (`$unset` of the given fields) by `_id`.
     pub async fn socket_update(&self, coll: Collection, id: &str, data: Doc, unset: bool) -> StoreResult<bool> {
+        // The same field-name rule as every body (MongoDB refuses these in `$set`).
+        if let Some(why) = crate::domain::documents::bad_key(&Value::Object(data.clone())) {
+            return Err(crate::store::StoreError::Invalid(why.into()));
+        }
         let (set, fields) = if unset { (Doc::new(), data.keys().cloned().collect()) } else { (data, Vec::new()) };
         let mut set: Doc = set.into_iter().filter(|(k, _)| k != "_id" && !stamp::is_stamp(k)).collect();
         set.insert("srvModified".into(), self.tick().into());

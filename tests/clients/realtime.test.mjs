@@ -51,6 +51,51 @@ for (const backend of backends()) {
       });
     }
 
+    it('fullData false: authorize sends no full payload, deltas still come, and /api/v2/dataupdate is the full payload', async () => {
+      const t = Date.now() - 30_000;
+      await srv.post('/api/v1/entries', [reading(t - 300_000, 141)]);
+      const { full: viaSocket, s: nightscoutClient } = await authorized(clients['v4 websocket only'], srv.url);
+      nightscoutClient.close();
+      const s = clients['v4 websocket only'](srv.url);
+      const seen = [];
+      s.on('dataUpdate', (d) => seen.push(d));
+      try {
+        const ack = await call(s, 'authorize', { client: 'web', secret: SECRET_SHA1, fullData: false });
+        assert.deepEqual(ack, { read: true, write: true, write_treatment: true });
+        const res = await fetch(`${srv.url}/api/v2/dataupdate`, { headers: { 'api-secret': SECRET_SHA1, 'accept-encoding': 'gzip' } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-encoding'), 'gzip', 'compressed');
+        const viaRest = await res.json();
+        assert.deepEqual(viaRest.sgvs, viaSocket.sgvs, 'the same readings as the socket\'s full payload');
+        for (const k of ['devicestatus', 'treatments', 'mbgs', 'cals', 'profiles', 'food', 'dbstats']) assert.ok(k in viaRest, k);
+        const delta = next(s, 'dataUpdate', (d) => d.delta && d.sgvs?.some((x) => x.mgdl === 142));
+        await srv.post('/api/v1/entries', reading(t, 142));
+        await delta;
+        assert.ok(seen.every((d) => d.delta === true), 'only deltas on this socket');
+        const anonymous = await fetch(`${srv.url}/api/v2/dataupdate`, { headers: { 'api-secret': 'b723e97aa97846eb92d5264f084b2823f57c4aa2' } });
+        assert.equal(anonymous.status, 401, 'a wrong secret is refused');
+      } finally { s.close(); }
+    });
+
+    it('a socket flooding write events is refused after its burst; one asking for the full payload in a loop is closed', async () => {
+      const { s } = await authorized(clients['v4 websocket only'], srv.url);
+      try {
+        // In rounds of 50 (socket.io keeps at most 128 packets queued per socket).
+        const results = [];
+        for (let round = 0; round < 40; round++) {
+          const acks = await Promise.all(Array.from({ length: 50 }, () => call(s, 'dbRemove', { collection: 'treatments' })));
+          results.push(...acks.map((a) => a.result));
+        }
+        assert.ok(results.filter((r) => r === 'Missing _id').length >= 500, 'the burst is served');
+        assert.ok(results.includes('Too many requests'), 'then the budget is spent');
+      } finally { s.close(); }
+      const t = clients['v4 websocket only'](srv.url);
+      await next(t, 'connect');
+      const gone = next(t, 'disconnect');
+      for (let i = 0; i < 30; i++) t.emit('authorize', { client: 'test', secret: SECRET_SHA1 });
+      await gone;
+    });
+
     it('a wrong secret disconnects without an ack', async () => {
       const s = clients['v4 websocket only'](srv.url);
       await next(s, 'connect');

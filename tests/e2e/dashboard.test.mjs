@@ -311,4 +311,40 @@ describe('screenshot', () => {
       await page.context().close();
     }
   });
+
+  test('the history comes gzip-compressed over REST and the websocket carries only small deltas', async () => {
+    const page = await newPage();
+    const frames = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? f.payload.length : f.payload.byteLength)));
+    const full = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v2/dataupdate', { timeout: 5000 });
+    await page.goto(`${server.base}/`);
+    const res = await full;
+    assert.equal(res.status(), 200);
+    assert.equal((await res.allHeaders())['content-encoding'], 'gzip');
+    const body = await res.json();
+    assert.ok(body.sgvs.length >= 280, `${body.sgvs.length} readings of the day`);
+    await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 5000 });
+    const last = Date.now() - 1000;
+    await postEntries(server.base, [sgv(131, last, 'Flat')]);
+    await waitForBg(page, '131', 5000);
+    assert.ok(frames.length > 0, 'the socket is used');
+    const biggest = Math.max(...frames);
+    console.log(`# largest websocket frame: ${biggest} bytes; the day's payload over REST: ${JSON.stringify(body).length} bytes before gzip`);
+    assert.ok(biggest < 8 * 1024, `no full payload on the socket (largest frame ${biggest} bytes)`);
+    await page.context().close();
+  });
+
+  test('when /api/v2/dataupdate cannot be fetched, the socket sends the full payload instead', async () => {
+    const page = await newPage();
+    await page.route('**/api/v2/dataupdate', (route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    let full = 0;
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.startsWith('42["dataUpdate"') && !f.payload.includes('"delta":true')) full += 1;
+    }));
+    await page.goto(`${server.base}/`);
+    await waitForBg(page, '131', 5000);
+    await page.waitForFunction(() => document.querySelector('#stat-tir')?.textContent !== '–', null, { timeout: 8000 });
+    assert.ok(full >= 1, 'the full payload came on the socket');
+    await page.context().close();
+  });
 });

@@ -36,6 +36,30 @@ both!(
     a_failing_bridge_raises_the_alert_while_the_stale_data_alarm_still_fires,
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_instances_on_one_mongodb_one_polls_and_both_show_its_health() {
+    let fake = Shared::new(USER, PASS);
+    fake.add(at_min(-5), 111);
+    let Some(a) = dexcom_app(Backend::Mongo, &fake, &[("FERROSCOUT_INSTANCE", "instance-a")]).await else { return };
+    entries_count(&a, 1).await;
+    health_until(&a, "instance a polls", |h| h["state"] == "ok").await;
+    let base = serve(dexcom::router(fake.clone())).await;
+    let creds = [("CONNECT_SHARE_ACCOUNT_NAME", USER), ("CONNECT_SHARE_PASSWORD", PASS)];
+    let mut v = vars("dexcomshare", &creds, &[("FERROSCOUT_INSTANCE", "instance-b")]);
+    v.push(("CONNECT_SHARE_SERVER", &base));
+    let dir = std::env::temp_dir().join(crate::common::unique("ferroscout_b"));
+    let b = TestApp::spawn_at(Backend::Mongo, &v, dir, a.mongo_uri.clone()).await;
+    let seen = health_until(&b, "b shows a's report", |h| h["state"] == "ok" && h["polledBy"] == "instance-a").await;
+    assert_eq!(seen["readingsStored"], 1);
+    // A new reading in the cloud: still stored once, by the holder, and B's status follows.
+    fake.add(at_min(0), 112);
+    entries_count(&b, 2).await;
+    health_until(&b, "b follows a's report", |h| h["readingsStored"] == 2).await;
+    assert_eq!(fake.lock().logins, 1, "only the lease holder logs in to the vendor");
+    let (text, _) = status(&b).await;
+    no_credentials(&text);
+}
+
 async fn dexcom_app(backend: Backend, fake: &Shared, extra: &[(&str, &str)]) -> Option<TestApp> {
     let base = serve(dexcom::router(fake.clone())).await;
     let creds = [("CONNECT_SHARE_ACCOUNT_NAME", USER), ("CONNECT_SHARE_PASSWORD", PASS)];

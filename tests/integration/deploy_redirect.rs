@@ -98,7 +98,7 @@ async fn azure_x_arr_ssl_marks_https_and_on_app_service_its_absence_means_clear_
 }
 
 #[tokio::test]
-async fn the_health_endpoint_answers_plain_http_probes_without_a_redirect() {
+async fn the_health_and_ready_probes_answer_plain_http_without_a_redirect() {
     let app = spawn(&[("WEBSITE_SITE_NAME", "mynightscout")]).await;
     let res = send(&app, Method::GET, "/health", &PROXIED_HTTP).await;
     assert_eq!(res.status(), 200);
@@ -106,6 +106,10 @@ async fn the_health_endpoint_answers_plain_http_probes_without_a_redirect() {
     assert_eq!(body, json!({"status": "ok"}));
     assert_eq!(send(&app, Method::GET, "/health", &[]).await.status(), 200);
     assert_eq!(send(&app, Method::GET, "/healthz", &[]).await.status(), 307);
+    let res = send(&app, Method::GET, "/ready", &PROXIED_HTTP).await;
+    assert_eq!(res.status(), 200, "a redirect would count as ready for Kubernetes");
+    assert_eq!(status_json(res).await.1["status"], "ready");
+    assert_eq!(send(&app, Method::GET, "/readyz", &[]).await.status(), 307);
 }
 
 #[tokio::test]

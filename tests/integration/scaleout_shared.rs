@@ -58,7 +58,9 @@ async fn one_leader_at_a_time(a: Leadership, b: Leadership, job: &str) {
 #[tokio::test]
 async fn a_lease_in_redis_has_one_holder_until_it_expires() {
     let Some(url) = redis_url() else { return };
-    let store = open(Location::Sqlite(&std::env::temp_dir().join(unique("lease")).join("x.sqlite3"))).await;
+    let store =
+        open(Location::Sqlite { path: &std::env::temp_dir().join(unique("lease")).join("x.sqlite3"), max_bytes: None })
+            .await;
     let store = store.unwrap_or_else(|_| panic!("sqlite"));
     let job = unique("dexcom");
     let a = Leadership::new(instance("a", Some(&url), store.clone()).await);
@@ -78,7 +80,9 @@ async fn without_redis_a_lease_lives_in_mongodb() {
 #[tokio::test]
 async fn auth_failure_delays_are_shared_by_every_instance() {
     let Some(url) = redis_url() else { return };
-    let store = open(Location::Sqlite(&std::env::temp_dir().join(unique("delay")).join("x.sqlite3"))).await;
+    let store =
+        open(Location::Sqlite { path: &std::env::temp_dir().join(unique("delay")).join("x.sqlite3"), max_bytes: None })
+            .await;
     let store = store.unwrap_or_else(|_| panic!("sqlite"));
     let a = instance("a", Some(&url), store.clone()).await;
     let b = instance("b", Some(&url), store).await;

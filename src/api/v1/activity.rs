@@ -48,7 +48,9 @@ async fn update(State(state): State<AppState>, req: AllowedBody<ActivityUpdate>)
     let Value::Object(doc) = req.body else {
         return Err(ApiError::bad_request("Bad request body", "PUT /activity takes one activity object"));
     };
-    let mut saved = state.writer.save_dated(A, vec![doc]).await?;
+    let docs = vec![doc];
+    crate::write::check_given_ids(&docs)?;
+    let mut saved = state.writer.save_dated(A, docs).await?;
     Ok(Json(saved.pop()).into_response())
 }
 

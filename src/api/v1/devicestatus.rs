@@ -15,7 +15,7 @@ use crate::domain::Collection;
 use crate::domain::documents::docs_of;
 use crate::domain::filter::is_object_id;
 use crate::error::ApiResult;
-use crate::write::invalid_id;
+use crate::write::invalid_given_id;
 
 /// Nightscout's JSON limit for devicestatus.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -65,7 +65,7 @@ async fn delete_id(
     let mut params = list::params(raw.as_deref());
     if id != "*" {
         if !is_object_id(&id) {
-            return Err(invalid_id(&Value::String(id)));
+            return Err(invalid_given_id(&Value::String(id)));
         }
         list::set_find(&mut params, "_id", &id);
     }

@@ -55,7 +55,9 @@ async fn create(State(state): State<AppState>, req: AllowedBody<FoodCreate>) -> 
 
 /// Spec 1.7 PUT: object or array, each replaced by `_id` (a new one when absent; 400 when malformed).
 async fn update(State(state): State<AppState>, req: AllowedBody<FoodUpdate>) -> ApiResult<Response> {
-    Ok(Json(state.writer.save_all(F, docs_of(req.body)).await?).into_response())
+    let docs = docs_of(req.body);
+    crate::write::check_given_ids(&docs)?;
+    Ok(Json(state.writer.save_all(F, docs).await?).into_response())
 }
 
 /// Spec 1.7 DELETE `/food/{id}` → `{}`.

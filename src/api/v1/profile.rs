@@ -86,7 +86,9 @@ async fn update(State(state): State<AppState>, req: AllowedBody<ProfileUpdate>) 
     let Value::Object(doc) = req.body else {
         return Err(ApiError::bad_request("Bad request body", "PUT /profile takes one profile object"));
     };
-    let mut saved = state.writer.save_dated(P, vec![doc]).await?;
+    let docs = vec![doc];
+    crate::write::check_given_ids(&docs)?;
+    let mut saved = state.writer.save_dated(P, docs).await?;
     Ok(Json(saved.pop()).into_response())
 }
 

@@ -5,8 +5,14 @@ use axum::Router;
 use crate::app::AppState;
 
 mod authorization;
+mod dataupdate;
+mod ddata;
 mod properties;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(properties::router()).merge(authorization::router())
+    Router::new()
+        .merge(properties::router())
+        .merge(authorization::router())
+        .merge(dataupdate::router())
+        .merge(ddata::router())
 }

@@ -1,5 +1,5 @@
 //! `GET /api/v2/properties[/names]` (`lib/api2/properties.js`; spec 1.11): the server's plugin
-//! properties followers read: `bgnow`, `delta`, `direction`, `upbat`, `dbsize`, `runtimestate`,
+//! properties followers read: `bgnow`, `delta`, `buckets`, `direction`, `upbat`, `dbsize`, `runtimestate`,
 //! and the enabled plugins' (`iob`, `cob`, `basal`, `pump`, `loop`, `openaps`, `cage`, `sage`,
 //! `iage`, `bage`, `ar2`, `rawbg`, `bwp`; `domain::plugins`).
 
@@ -64,6 +64,7 @@ async fn compute(state: &AppState) -> ApiResult<Map<String, Value>> {
     let bgnow = glucose::recent(&buckets).map_or_else(|| json!({}), |b| b.to_json(units));
     out.insert("bgnow".into(), bgnow);
     out.insert("delta".into(), glucose::delta(&buckets, units).map_or(Value::Null, |d| d.to_json(units)));
+    out.insert("buckets".into(), buckets.iter().map(|b| b.to_property_json(units)).collect());
     out.insert("direction".into(), glucose::direction_info(snap.readings.first()));
     let up = &state.config.plugins.upbat;
     out.insert("upbat".into(), properties::upbat_with(&snap.devicestatus, up.warn, up.urgent));

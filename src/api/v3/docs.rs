@@ -40,6 +40,7 @@ pub fn shape(coll: Collection, mut doc: Doc, fields: Option<&[String]>) -> Value
 /// `GET /{col}/{identifier}`: 404, 410 when deleted, 304 with `If-Modified-Since`.
 pub async fn read(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     Params(params): Params<Vec<(String, String)>>,
@@ -68,6 +69,7 @@ pub async fn read(
 /// `DELETE /{col}/{identifier}[?permanent=true]`.
 pub async fn delete(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     Params(params): Params<Vec<(String, String)>>,

@@ -48,6 +48,22 @@ fn collection(name: &str) -> Result<Collection, V3Error> {
         .ok_or_else(|| V3Error::msg(StatusCode::NOT_FOUND, BAD_OPERATION))
 }
 
+/// A path's collection, checked before the caller: Nightscout routes only its collections, so
+/// any other name is a 404 `Bad operation or collection` whoever asks (`lib/api3/index.js`).
+pub(crate) struct KnownCollection;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for KnownCollection {
+    type Rejection = V3Error;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, V3Error> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| V3Error::msg(StatusCode::NOT_FOUND, BAD_OPERATION))?;
+        let name = params.iter().find(|(k, _)| *k == "col").map_or("", |(_, v)| v);
+        collection(name).map(|_| KnownCollection)
+    }
+}
+
 /// An API v3 error (`shared/operationTools.js` `sendJSONStatus`): `{status, message?}`.
 #[derive(Debug)]
 pub(crate) struct V3Error {

@@ -22,6 +22,7 @@ type Pairs = Params<Vec<(String, String)>>;
 /// `GET /{col}`.
 pub async fn search(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path(col): Path<String>,
     Params(params): Pairs,
@@ -37,6 +38,7 @@ pub async fn search(
 /// `GET /{col}/history/{ms or date}`: strictly newer than the cursor.
 pub async fn history(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, since)): Path<(String, String)>,
     Params(params): Pairs,
@@ -51,6 +53,7 @@ pub async fn history(
 /// `GET /{col}/history` with a `Last-Modified` request header: that second or newer.
 pub async fn history_by_header(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path(col): Path<String>,
     headers: HeaderMap,

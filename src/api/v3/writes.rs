@@ -53,7 +53,12 @@ fn answer(col: &str, saved: Saved) -> Response {
                     body["deduplicatedIdentifier"] = Value::String(previous);
                 }
             }
+            let dedup = body.get("identifier").is_some();
             let mut res = axum::Json(body).into_response();
+            // `update/replace.js`: a deduplication says where the document is.
+            if dedup && let Ok(v) = HeaderValue::from_str(&format!("/api/v3/{col}/{identifier}")) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
             last_modified(&mut res, at);
             res
         }
@@ -63,6 +68,7 @@ fn answer(col: &str, saved: Saved) -> Response {
 /// `POST /{col}`.
 pub async fn create(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path(col): Path<String>,
     Body(body): Body,
@@ -75,6 +81,7 @@ pub async fn create(
 /// `PUT /{col}/{identifier}`.
 pub async fn update(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     Body(body): Body,
@@ -90,6 +97,7 @@ pub async fn update(
 /// `PATCH /{col}/{identifier}`: 200 `{status: 200}`.
 pub async fn patch(
     State(state): State<AppState>,
+    _: super::KnownCollection,
     who: V3Caller,
     Path((col, identifier)): Path<(String, String)>,
     headers: HeaderMap,

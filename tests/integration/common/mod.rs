@@ -1,6 +1,9 @@
 //! Test harness: a real server on 127.0.0.1:0 per test, on a fresh database of either backend.
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod fuzz;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,7 +106,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(config, store);
+        // As the binary does: what instances share (leases, the adapter) comes from the config.
+        let state = AppState::connect(config, store).await.expect("shared state");
         let task = tokio::spawn(async move {
             serve(listener, state, async move {
                 let _ = rx.await;

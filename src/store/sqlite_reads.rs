@@ -1,16 +1,17 @@
-//! SQLite reads in pages (`Store::find_pages`): one statement on a reader connection, stepped on
-//! the blocking pool, its rows handed over a page at a time through a channel of one page, so
-//! a large answer holds two pages in memory however many rows it has, and one read snapshot
-//! from its first row to its last. A reader that goes away ends the statement.
+//! SQLite reads beyond one query: in pages (`Store::find_pages`): one statement on a reader
+//! connection, stepped on the blocking pool, its rows handed over a page at a time through a
+//! channel of one page, so a large answer holds two pages in memory however many rows it has,
+//! and one read snapshot from its first row to its last (a reader that goes away ends the
+//! statement); and what a batch of upserts will write over (`Store::stamps_matched`), in one read.
 
 use rusqlite::{Connection, params_from_iter};
 use tokio::sync::mpsc;
 
-use super::sqlite::{SqliteStore, map_err, with_id};
+use super::sqlite::{SqliteStore, first_match, map_err, with_id};
 use super::sqlite_sql::SqlBuilder;
-use super::{Pages, StoreResult};
+use super::{Collection, Pages, STAMP_FIELDS, StoreResult};
 use crate::domain::Doc;
-use crate::domain::filter::Query;
+use crate::domain::filter::{Filter, Query};
 
 pub(super) fn pages(store: &SqliteStore, table: &'static str, q: Query, page: usize) -> Pages {
     let (tx, rx) = mpsc::channel::<StoreResult<Vec<Doc>>>(1);
@@ -58,4 +59,14 @@ fn step(
     }
     tracing::debug!(%sql, rows = total, "sqlite paged find");
     Ok(())
+}
+
+/// For each filter, the stamp fields of the first document it matches.
+pub(super) fn stamps(c: &Connection, coll: Collection, filters: &[Filter]) -> StoreResult<Vec<Option<Doc>>> {
+    let stamps = |(id, doc): (String, Doc)| {
+        let mut out: Doc = doc.into_iter().filter(|(k, _)| STAMP_FIELDS.contains(&k.as_str())).collect();
+        out.insert("_id".into(), id.into());
+        out
+    };
+    filters.iter().map(|f| Ok(first_match(c, coll, f)?.map(stamps))).collect()
 }
