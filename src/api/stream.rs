@@ -118,7 +118,8 @@ pub(crate) struct Opened {
 /// Waits for a slot, then reads the first page of `query`.
 pub(crate) async fn open(state: &AppState, coll: Collection, query: Query) -> ApiResult<Opened> {
     let permit = slot(state).await?;
-    let mut rest = state.store.find_pages(coll, query, PAGE);
+    // Fused: the first page may have been the end, and the body polls on after it.
+    let mut rest: Pages = state.store.find_pages(coll, query, PAGE).fuse().boxed();
     let first = rest.next().await.transpose()?.unwrap_or_default();
     Ok(Opened { permit, first, rest })
 }

@@ -23,7 +23,9 @@ pub(super) fn pages(store: &SqliteStore, table: &'static str, q: Query, page: us
         Ok(())
     });
     tokio::spawn(read);
-    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) }))
+    Box::pin(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|p| (p, rx))
+    })))
 }
 
 /// Steps the query, sending a page whenever one is full; stops when the receiver is gone.

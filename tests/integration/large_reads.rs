@@ -47,6 +47,7 @@ fn inner(s: &str) -> &str {
 }
 
 async fn count_zero_returns_every_entry_with_the_bytes_of_whole_answers(app: TestApp) {
+    assert_eq!(app.get_json("/api/v1/entries.json?count=0").await, json!([]), "nothing yet: an empty list");
     let now = now_ms();
     let docs: Vec<Value> = (0..MANY).map(|i| xdrip_reading(now - 60_000 * (i + 1), 80 + i % 200)).collect();
     seed_entries(&app, docs).await;
