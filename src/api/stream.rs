@@ -23,7 +23,7 @@ use crate::store::Pages;
 /// Answers of more documents than this are streamed.
 pub(crate) const STREAM_ABOVE: u64 = 1_000;
 /// Documents read from the store, and written to the client, per page.
-pub(crate) const PAGE: usize = 500;
+pub(crate) const PAGE: usize = 200;
 
 /// True when an answer of up to `limit` documents (`None`: all) is streamed.
 pub(crate) fn is_large(limit: Option<u64>) -> bool {
