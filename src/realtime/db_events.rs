@@ -78,6 +78,9 @@ async fn update<A: Adapter>(s: SocketRef<A>, ctx: Ctx, msg: Value, ack: AckSende
     let data = msg.get("data").and_then(Value::as_object).cloned().unwrap_or_default();
     match ctx.writer.socket_update(coll, &id, data, unset).await {
         Ok(_) => result(ack, "success"),
+        // Bad input says why (a field name no store can hold); the store's own failures stay
+        // "Database error", as Nightscout answers them.
+        Err(crate::store::StoreError::Invalid(why)) => result(ack, &why),
         Err(e) => {
             tracing::warn!(collection = coll.default_name(), "dbUpdate failed: {e}");
             result(ack, "Database error");

@@ -96,6 +96,14 @@ for (const backend of backends()) {
       await gone;
     });
 
+    it('a socket dbUpdate with a field name no store can hold is refused with the reason', async () => {
+      const { s } = await authorized(clients['v4 websocket only'], srv.url);
+      try {
+        const ack = await call(s, 'dbUpdate', { collection: 'treatments', _id: '5f1e2d3c4b5a697887766554', data: { $set: 1 } });
+        assert.deepEqual(ack, { result: 'field names must not start with $' });
+      } finally { s.close(); }
+    });
+
     it('a wrong secret disconnects without an ack', async () => {
       const s = clients['v4 websocket only'](srv.url);
       await next(s, 'connect');
