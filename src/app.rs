@@ -29,6 +29,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Whether the store can store (`/ready`).
     pub(crate) health: Arc<StoreHealth>,
+    /// Slots for answers streamed whole (`count=0`), `FERROSCOUT_MAX_LARGE_READS`.
+    pub(crate) large_reads: crate::api::stream::LargeReads,
 }
 
 impl AppState {
@@ -46,8 +48,19 @@ impl AppState {
             c.feed,
         );
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, health, .. } = c;
-        AppState { config, store, auth, writer, realtime, shared: Shared::default(), bridges, engine, health }
+        let Core { config, store, auth, writer, engine, health, large_reads, .. } = c;
+        AppState {
+            config,
+            store,
+            auth,
+            writer,
+            realtime,
+            shared: Shared::default(),
+            bridges,
+            engine,
+            health,
+            large_reads,
+        }
     }
 
     /// As [`AppState::new`], with what several instances share when the configuration names it
@@ -69,8 +82,8 @@ impl AppState {
         )
         .await?;
         let bridges = crate::bridges::Bridges::new(&c.config);
-        let Core { config, store, auth, writer, engine, health, .. } = c;
-        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, health })
+        let Core { config, store, auth, writer, engine, health, large_reads, .. } = c;
+        Ok(AppState { config, store, auth, writer, realtime, shared, bridges, engine, health, large_reads })
     }
 }
 
@@ -84,11 +97,13 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let realtime = state.realtime.clone();
+    let body_timeout = crate::api::body::BodyTimeout(state.config.limits.body_timeout);
     let app = Router::new()
         .route(crate::server::https::HEALTH_PATH, axum::routing::get(crate::server::health::health))
         .route(crate::server::https::READY_PATH, axum::routing::get(crate::server::health::ready))
         .merge(crate::api::router())
         .merge(crate::server::dashboard::router())
+        .layer(axum::Extension(body_timeout))
         .layer(crate::server::request_log::layer())
         .layer(tower_http::compression::CompressionLayer::new());
     realtime.layer(app).with_state(state)
@@ -118,6 +133,7 @@ struct Core {
     writer: Writer,
     feed: ChangeFeed,
     health: Arc<StoreHealth>,
+    large_reads: crate::api::stream::LargeReads,
 }
 
 impl Core {
@@ -132,6 +148,7 @@ impl Core {
         let store: Arc<dyn Store> = Arc::new(store);
         let engine = Arc::new(Engine::new(store.clone(), feed.written.clone()));
         let writer = Writer::new(store.clone(), &config);
-        Core { config, store, auth, engine, writer, feed, health }
+        let large_reads = crate::api::stream::LargeReads::new(config.limits.max_large_reads);
+        Core { config, store, auth, engine, writer, feed, health, large_reads }
     }
 }

@@ -23,6 +23,9 @@ pub enum ApiError {
     NotAcceptable,
     #[error("request body timeout")]
     RequestTimeout,
+    /// Too much of the server is in use (large reads at once): try again shortly.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
     #[error("store error: {0}")]
@@ -47,6 +50,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreUnavailable(cause) if cause.starts_with(outage::DISK_FULL) => {
                 StatusCode::INSUFFICIENT_STORAGE
             }
@@ -76,6 +80,9 @@ impl ApiError {
                 "status": status, "message": "Request Timeout",
                 "description": "the request body did not arrive in time"
             }),
+            ApiError::Busy(description) => {
+                json!({"status": status, "message": "Service Unavailable", "description": description})
+            }
             ApiError::StoreUnavailable(cause) => {
                 let message =
                     if cause.starts_with(outage::DISK_FULL) { "Storage full" } else { "Database unavailable" };
@@ -130,7 +137,7 @@ impl IntoResponse for ApiError {
                 res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             // The rest of an oversize body is never read: the connection cannot be reused.
-            ApiError::StoreUnavailable(_) => {
+            ApiError::StoreUnavailable(_) | ApiError::Busy(_) => {
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
             }
             ApiError::PayloadTooLarge | ApiError::RequestTimeout => {

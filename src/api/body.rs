@@ -15,23 +15,30 @@ use crate::error::ApiError;
 /// A parsed body: always a JSON object or array.
 pub struct Body(pub Value);
 
-/// The whole body must arrive within this time (a body trickled a byte at a time is cut off).
-pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+/// The whole body must arrive within this time (a body trickled a byte at a time is cut off):
+/// `FERROSCOUT_BODY_TIMEOUT`, put on every request by the router (`app::router`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTimeout(pub Duration);
+
+/// The body timeout of `req` (the default where no router set one, as in unit tests).
+fn body_timeout(req: &Request) -> Duration {
+    req.extensions().get::<BodyTimeout>().map_or_else(|| crate::config::limits::Limits::default().body_timeout, |t| t.0)
+}
 
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ctype = content_type(&req);
+        let timeout = body_timeout(&req);
         let read = Bytes::from_request(req, state);
-        let bytes =
-            tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)?.map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::bad_request("Bad request body", e.body_text())
-                }
-            })?;
+        let bytes = tokio::time::timeout(timeout, read).await.map_err(|_| ApiError::RequestTimeout)?.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::bad_request("Bad request body", e.body_text())
+            }
+        })?;
         Body::parse(ctype.as_deref(), &bytes)
     }
 }
@@ -41,6 +48,7 @@ impl Body {
     /// the body timeout.
     pub(crate) async fn read_at_most(req: Request, limit: usize) -> Result<Option<Body>, ApiError> {
         let ctype = content_type(&req);
+        let timeout = body_timeout(&req);
         let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             return Ok(None);
@@ -57,7 +65,7 @@ impl Body {
             }
             Ok(true)
         };
-        if !tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)?? {
+        if !tokio::time::timeout(timeout, read).await.map_err(|_| ApiError::RequestTimeout)?? {
             return Ok(None);
         }
         Body::parse(ctype.as_deref(), &buf).map(Some)

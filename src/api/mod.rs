@@ -15,6 +15,7 @@ mod pebble;
 pub(crate) mod permit;
 pub mod query_string;
 pub(crate) mod snapshot;
+pub(crate) mod stream;
 pub(crate) mod v1;
 mod v2;
 mod v3;

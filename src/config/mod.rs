@@ -21,6 +21,9 @@ pub mod public;
 /// `SOCKETIO_ADAPTER`, `REDIS_URL`: what several instances share.
 pub mod scale;
 
+/// Connections, body time and large reads: what clients may hold at once.
+pub mod limits;
+
 /// A value that must never be printed: Debug and Display show `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -120,6 +123,8 @@ pub struct Config {
     /// `FERROSCOUT_TRUSTED_PROXIES`: how many proxies in front of us append to `X-Forwarded-For`
     /// (default 1 on Azure App Service, whose front end does, else 0: the peer is the client).
     pub trusted_proxy_hops: usize,
+    /// Connections, body time and large reads (`src/config/limits.rs`).
+    pub limits: limits::Limits,
     /// Raw values of the settings Nightscout echoes in status.json, by env name.
     pub raw: HashMap<&'static str, String>,
     /// The plugins' `<PLUGIN>_<KEY>` settings (`src/config/plugins.rs`).
@@ -356,6 +361,7 @@ impl Config {
                 })?,
                 None => usize::from(env.get("WEBSITE_SITE_NAME").is_some()),
             },
+            limits: limits::Limits::from_env(&env)?,
             raw,
             plugins: plugins::PluginSettings::from_env(&env),
             bridges,

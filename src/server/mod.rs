@@ -11,6 +11,8 @@ use tower::Layer;
 
 use crate::app::AppState;
 
+/// Connection limits in total and per address; the 503 over them.
+pub mod admission;
 /// Sub-path hosting: `BASE_PATH` stripped before routing.
 mod base_path;
 /// The connection loop: plain and TLS listeners, HTTP/1.1 with upgrades, draining on shutdown.
@@ -102,6 +104,8 @@ pub async fn serve_listeners(
     // The vendor-cloud bridges poll until shutdown; one instance polls each vendor (a lease).
     let bridges =
         state.bridges.clone().run(state.store.clone(), state.writer.clone(), state.leadership(), stop.clone());
+    let admission =
+        std::sync::Arc::new(admission::Admission::new(&state.config.limits, state.config.trusted_proxy_hops));
     let app = service(state);
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(bridges);
@@ -109,9 +113,9 @@ pub async fn serve_listeners(
         tasks.spawn(tls.clone().watch(stop.clone().cancelled_owned()));
     }
     let main = Endpoint { listener: listeners.main, tls: tls.as_ref().map(tls::Tls::acceptor) };
-    tasks.spawn(connection::run(main, app.clone(), stop.clone()));
+    tasks.spawn(connection::run_admitted(main, admission.clone(), app.clone(), stop.clone()));
     if let Some(listener) = listeners.redirect {
-        tasks.spawn(connection::run(Endpoint { listener, tls: None }, app, stop.clone()));
+        tasks.spawn(connection::run_admitted(Endpoint { listener, tls: None }, admission, app, stop.clone()));
     }
     tasks.spawn(async move {
         shutdown.await;

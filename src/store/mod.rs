@@ -18,11 +18,13 @@ mod mongo_auth;
 mod mongo_batch;
 mod mongo_bson;
 mod mongo_filter;
+mod mongo_find;
 mod mongo_shared;
 mod mongo_watch;
 mod notify;
 mod sqlite;
 mod sqlite_auth;
+mod sqlite_reads;
 mod sqlite_space;
 mod sqlite_sql;
 
@@ -83,6 +85,9 @@ pub enum Written {
     Updated(Option<String>),
 }
 
+/// A read in pages, for answers too large to hold whole (`Store::find_pages`).
+pub type Pages = futures_util::stream::BoxStream<'static, StoreResult<Vec<Doc>>>;
+
 /// Writes to the database made by anyone, as a backend that can watch for them reports them.
 pub type Watch = futures_util::stream::BoxStream<'static, StoreResult<(Collection, Wrote)>>;
 
@@ -101,6 +106,14 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Reads documents.
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>>;
+    /// Reads what `find` would, in its order, as pages of at most `page` documents, holding only
+    /// a page or two in memory: SQLite steps one statement (one read snapshot), MongoDB a cursor.
+    /// Dropping the stream ends the read.
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> Pages;
+    /// For each filter, what a write over the first document it matches keeps: that document's
+    /// `_id`, `identifier` and `srvCreated` (only those), or `None`. A few round trips for a
+    /// whole batch (SQLite: one read; MongoDB: one aggregate per `mongo_batch::MATCH_CHUNK`).
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>>;
     /// Counts documents.
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64>;
     /// Inserts documents (no dedup); returns them with their `_id`.
@@ -168,6 +181,9 @@ pub async fn open(location: Location<'_>) -> StoreResult<Arc<dyn Store>> {
         Location::Sqlite { path, max_bytes } => Ok(Arc::new(SqliteStore::open(path)?.with_max_bytes(max_bytes)?)),
     }
 }
+
+/// The fields `Store::stamps_matched` gives back.
+pub(crate) const STAMP_FIELDS: [&str; 3] = ["_id", "identifier", "srvCreated"];
 
 /// A new `_id`: 24 lowercase hex characters, as MongoDB's ObjectId (both backends use them).
 pub(crate) fn new_object_id() -> String {

@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Database, IndexModel};
 
-use super::mongo_bson::{from_document, id_to_bson, to_document};
-use super::mongo_filter::{sort_doc, to_query};
+use super::mongo_bson::{id_to_bson, to_document};
+use super::mongo_filter::to_query;
 use super::{Collection, DbStats, Store, StoreError, StoreResult, Upsert, WriteMode, Written, outage};
 use crate::domain::Doc;
 use crate::domain::filter::{Filter, Query, Val, is_object_id};
@@ -38,7 +37,7 @@ fn indexes(coll: Collection) -> Vec<Document> {
 }
 
 /// `maxTimeMS` of every read.
-const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
+pub(super) const READ_TIME_LIMIT: Duration = Duration::from_secs(20);
 
 pub struct MongoStore {
     pub(super) db: Database,
@@ -162,25 +161,6 @@ pub(super) fn id_filter(id: &str) -> Document {
     to_query(&f)
 }
 
-async fn find_in(c: mongodb::Collection<Document>, q: &Query) -> StoreResult<Vec<Doc>> {
-    let filter = to_query(&q.filter);
-    tracing::debug!(collection = c.name(), fields = ?filter.keys().collect::<Vec<_>>(), limit = ?q.limit, "mongodb find");
-    let mut find = c.find(filter);
-    if !q.sort.is_empty() {
-        find = find.sort(sort_doc(&q.sort));
-    }
-    if q.skip > 0 {
-        find = find.skip(q.skip);
-    }
-    if let Some(l) = q.limit {
-        find = find.limit(l.min(i64::MAX as u64) as i64);
-    }
-    // A slow query (an unanchored regex over years of data) holds a pool connection at most this long.
-    let cursor = find.max_time(READ_TIME_LIMIT).await.map_err(map_err)?;
-    let docs: Vec<Document> = cursor.try_collect().await.map_err(map_err)?;
-    Ok(docs.into_iter().map(from_document).collect())
-}
-
 #[async_trait::async_trait]
 impl Store for MongoStore {
     fn backend(&self) -> &'static str {
@@ -188,7 +168,15 @@ impl Store for MongoStore {
     }
 
     async fn find(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
-        find_in(self.coll(coll), q).await
+        super::mongo_find::find_in(self.coll(coll), q).await
+    }
+
+    fn find_pages(&self, coll: Collection, q: Query, page: usize) -> super::Pages {
+        super::mongo_find::pages_in(self.coll(coll), q, page)
+    }
+
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
+        super::mongo_batch::stamps_matched(self.coll(coll), filters).await
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
@@ -255,12 +243,14 @@ impl Store for MongoStore {
         // writes per batch); still ordered, a few round trips for a large backfill.
         let mut upserted: HashMap<usize, String> = HashMap::new();
         for (offset, batch) in super::mongo_batch::batches(updates) {
+            let batch_len = batch.len();
             let cmd = doc! {
                 "update": self.name(coll),
                 "updates": batch,
                 "ordered": true,
                 "writeConcern": {"w": "majority"},
             };
+            tracing::debug!(collection = self.name(coll), statements = batch_len, "mongodb upsert batch (one command)");
             let reply = self.db.run_command(cmd).await.map_err(map_err)?;
             if let Ok(errors) = reply.get_array("writeErrors")
                 && let Some(Bson::Document(first)) = errors.first()
@@ -332,7 +322,7 @@ impl Store for MongoStore {
     }
 
     async fn buried(&self, coll: Collection, q: &Query) -> StoreResult<Vec<Doc>> {
-        find_in(self.graveyard(coll), q).await
+        super::mongo_find::find_in(self.graveyard(coll), q).await
     }
 
     async fn unbury(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {

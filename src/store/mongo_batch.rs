@@ -1,7 +1,49 @@
 //! MongoDB batch writes split under the server's limits: 16 MiB per command (with room for the
-//! envelope) and `maxWriteBatchSize` statements.
+//! envelope) and `maxWriteBatchSize` statements; and the reads a batch of upserts needs before
+//! it is written (`Store::stamps_matched`), one aggregate per chunk of filters.
 
-use mongodb::bson::Document;
+use futures_util::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+
+use super::StoreResult;
+use super::mongo::map_err;
+use super::mongo_bson::from_document;
+use super::mongo_filter::to_query;
+use crate::domain::Doc;
+use crate::domain::filter::Filter;
+
+/// Filters per aggregate: one `$match` on all of them (indexed), then a `$facet` branch per
+/// filter takes the first document it matches, projected to the stamp fields (so the one
+/// result document stays far under 16 MiB).
+pub(super) const MATCH_CHUNK: usize = 500;
+
+pub(super) async fn stamps_matched(
+    c: mongodb::Collection<Document>,
+    filters: Vec<Filter>,
+) -> StoreResult<Vec<Option<Doc>>> {
+    let mut out = Vec::with_capacity(filters.len());
+    for chunk in filters.chunks(MATCH_CHUNK) {
+        let queries: Vec<Document> = chunk.iter().map(to_query).collect();
+        let project: Document = super::STAMP_FIELDS.iter().map(|f| (f.to_string(), Bson::Int32(1))).collect();
+        let facets: Document = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let branch = vec![doc! {"$match": q.clone()}, doc! {"$limit": 1}, doc! {"$project": project.clone()}];
+                (i.to_string(), Bson::from(branch))
+            })
+            .collect();
+        let pipeline = vec![doc! {"$match": {"$or": queries}}, doc! {"$facet": facets}];
+        tracing::debug!(collection = c.name(), filters = chunk.len(), "mongodb stamps read (one aggregate)");
+        let mut cursor = c.aggregate(pipeline).await.map_err(map_err)?;
+        let result = cursor.try_next().await.map_err(map_err)?.unwrap_or_default();
+        for i in 0..chunk.len() {
+            let first = result.get_array(i.to_string()).ok().and_then(|a| a.first()).and_then(Bson::as_document);
+            out.push(first.cloned().map(from_document));
+        }
+    }
+    Ok(out)
+}
 
 /// Bytes of update statements per command: under 16 MiB with room for the envelope.
 const MAX_BATCH_BYTES: usize = 12 << 20;

@@ -96,6 +96,14 @@ impl Store for NotifyingStore {
         self.read(self.inner.find(coll, query).await)
     }
 
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
+        self.inner.find_pages(coll, query, page)
+    }
+
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
+        self.inner.stamps_matched(coll, filters).await
+    }
+
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {
         self.read(self.inner.count(coll, filter).await)
     }

@@ -86,10 +86,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection on the blocking pool.
-    pub(super) async fn read<T: Send + 'static>(
+    pub(super) fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
+    ) -> impl std::future::Future<Output = StoreResult<T>> + Send + 'static {
         let (readers, path) = (self.readers.clone(), self.path.clone());
         blocking(move || {
             let conn = match readers.lock().map_err(poisoned)?.pop() {
@@ -103,7 +103,6 @@ impl SqliteStore {
             }
             out
         })
-        .await
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer: all of it is committed, or none.
@@ -186,7 +185,7 @@ fn select(conn: &Connection, table: &str, q: &Query) -> StoreResult<Vec<Doc>> {
 }
 
 /// `{_id, ...doc}`: `_id` first, as MongoDB returns it.
-fn with_id(id: String, text: &str) -> StoreResult<Doc> {
+pub(super) fn with_id(id: String, text: &str) -> StoreResult<Doc> {
     let body = parse_doc(text)?;
     let mut doc = Doc::with_capacity(body.len() + 1);
     doc.insert("_id".into(), id.into());
@@ -227,7 +226,7 @@ fn insert_one(tx: &Connection, coll: Collection, doc: Doc) -> StoreResult<Doc> {
     Ok(out)
 }
 
-fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResult<Option<(String, Doc)>> {
+pub(super) fn first_match(tx: &Connection, coll: Collection, filter: &Filter) -> StoreResult<Option<(String, Doc)>> {
     let mut b = SqlBuilder::new();
     let w = b.filter(filter);
     let sql = format!("SELECT id, json(doc) FROM {} WHERE {w} LIMIT 1", coll.default_name());
@@ -261,6 +260,14 @@ impl Store for SqliteStore {
     async fn find(&self, coll: Collection, query: &Query) -> StoreResult<Vec<Doc>> {
         let q = query.clone();
         self.read(move |c| select(c, coll.default_name(), &q)).await
+    }
+
+    async fn stamps_matched(&self, coll: Collection, filters: Vec<Filter>) -> StoreResult<Vec<Option<Doc>>> {
+        self.read(move |c| super::sqlite_reads::stamps(c, coll, &filters)).await
+    }
+
+    fn find_pages(&self, coll: Collection, query: Query, page: usize) -> super::Pages {
+        super::sqlite_reads::pages(self, coll.default_name(), query, page)
     }
 
     async fn count(&self, coll: Collection, filter: &Filter) -> StoreResult<u64> {

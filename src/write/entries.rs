@@ -31,13 +31,12 @@ impl Writer {
             crate::domain::purify::purify(d);
             entries::normalize(d, self.uuid_handling, now);
         }
-        let mut ops = Vec::with_capacity(docs.len());
-        for doc in docs {
-            let filter = entries::dedup_filter(&doc);
-            let mut op = Upsert { filter, doc, mode: WriteMode::Merge };
-            self.stamp_upsert(Collection::Entries, &op.filter, &mut op.doc).await?;
-            ops.push(op);
-        }
+        let mut ops: Vec<Upsert> = docs
+            .into_iter()
+            .map(|doc| Upsert { filter: entries::dedup_filter(&doc), doc, mode: WriteMode::Merge })
+            .collect();
+        let items = ops.iter_mut().map(|op| (&op.filter, &mut op.doc)).collect();
+        self.stamp_upserts(Collection::Entries, items).await?;
         let docs: Vec<Doc> = ops.iter().map(|o| o.doc.clone()).collect();
         let written = self.store.upsert_many(Collection::Entries, ops).await?;
         // Newly inserted documents come back with their `_id`; merged ones as sent.

@@ -4,6 +4,7 @@
 //! one (what Nightscout's v3 shows for a v1 document anyway); a document written over keeps its
 //! `identifier` and `srvCreated`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -13,7 +14,7 @@ use super::Writer;
 use crate::domain::filter::{Filter, Query, is_object_id};
 use crate::domain::time::now_ms;
 use crate::domain::{Collection, Doc};
-use crate::store::{StoreResult, new_object_id};
+use crate::store::{STAMP_FIELDS, StoreResult, new_object_id};
 
 /// Hands out `srvModified` values: the time in ms, but strictly increasing, so documents of one
 /// batch (a v1 POST of 1,000 readings) get distinct values and a history page that ends inside
@@ -85,6 +86,44 @@ impl Writer {
 
     pub(super) async fn first(&self, coll: Collection, f: Filter) -> StoreResult<Option<Doc>> {
         Ok(self.store.find(coll, &Query::new(f).limit(Some(1))).await?.into_iter().next())
+    }
+
+    /// Stamps the documents upserts on their filters will write, in order, with what the store
+    /// holds read for the whole batch at once (a few round trips, not one per document); the
+    /// `_id` of each one's match, if any. Within a batch, documents are stamped against the
+    /// store as it was before the batch, as one at a time before any was written would be.
+    pub(super) async fn stamp_upserts(
+        &self,
+        coll: Collection,
+        items: Vec<(&Filter, &mut Doc)>,
+    ) -> StoreResult<Vec<Option<String>>> {
+        let filters = items.iter().map(|(f, _)| (*f).clone()).collect();
+        let matched = self.store.stamps_matched(coll, filters).await?;
+        // What the batch itself writes under each key so far: a second document with the key of
+        // an earlier one in the same upload is written over that one, so it is stamped so.
+        let mut written: HashMap<String, Doc> = HashMap::new();
+        let mut ids = Vec::with_capacity(items.len());
+        for ((filter, doc), existing) in items.into_iter().zip(matched) {
+            let now = self.clock.tick();
+            let key = format!("{filter:?}");
+            let existing = existing.or_else(|| written.get(&key).cloned());
+            match &existing {
+                Some(e) => over(doc, e, now),
+                None => new_doc(doc, now),
+            }
+            let id = existing.as_ref().and_then(|e| str_field(e, "_id")).map(str::to_owned);
+            let mut left: Doc = doc
+                .iter()
+                .filter(|(k, _)| STAMP_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if let Some(id) = &id {
+                left.insert("_id".into(), Value::String(id.clone()));
+            }
+            written.insert(key, left);
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
     /// Stamps a document an upsert on `filter` will write: over the document it will match, or

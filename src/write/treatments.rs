@@ -58,19 +58,20 @@ impl Writer {
 
     /// Replace-upserts in order; answers each document with its `_id` where Nightscout gives one.
     async fn write_treatments(&self, mut planned: Vec<Planned>) -> StoreResult<Vec<Doc>> {
-        for p in &mut planned {
-            self.stamp_upsert(T, &p.filter, &mut p.doc).await?;
-        }
+        let items = planned.iter_mut().map(|p| (&p.filter, &mut p.doc)).collect();
+        let matched = self.stamp_upserts(T, items).await?;
         let ops = planned
             .iter()
             .map(|p| Upsert { filter: p.filter.clone(), doc: p.doc.clone(), mode: WriteMode::Replace })
             .collect();
         let written = self.store.upsert_many(T, ops).await?;
         let mut out = Vec::with_capacity(planned.len());
-        for (p, w) in planned.into_iter().zip(written) {
+        for ((p, w), matched) in planned.into_iter().zip(written).zip(matched) {
             let id = match (w, &p.key) {
                 (Written::Inserted(id), _) => Some(id),
                 (Written::Updated(Some(id)), Key::Identifier(_)) => Some(id),
+                // The document read before the write (a replace keeps its `_id`).
+                (Written::Updated(None), Key::Identifier(_)) if matched.is_some() => matched,
                 (Written::Updated(None), Key::Identifier(_)) => {
                     let found = self.store.find(T, &Query::new(p.filter.clone()).limit(Some(1))).await?;
                     found.first().and_then(|d| d.get("_id")).and_then(Value::as_str).map(str::to_owned)

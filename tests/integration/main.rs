@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod common;
+mod batch_writes;
 mod bridge_fakes;
 mod bridges;
 mod deploy_base_path;
@@ -11,6 +12,7 @@ mod deploy_redirect;
 mod deploy_shutdown;
 mod deploy_tls;
 mod devicestatus;
+mod edge_limits;
 mod engine_external;
 mod engine_reads;
 mod entries;
@@ -18,6 +20,7 @@ mod faults_http_fuzz;
 mod faults_kill;
 mod faults_socket_fuzz;
 mod faults_storage;
+mod large_reads;
 mod limits;
 mod looper_properties;
 mod outages;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::list;
 use crate::api::kept::{self, Rendered};
 use crate::api::permit::{Allowed, AllowedBody, DeviceStatusCreate, DeviceStatusDelete, DeviceStatusRead};
-use crate::api::snapshot;
+use crate::api::{snapshot, stream};
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::documents::docs_of;
@@ -45,8 +45,11 @@ async fn list_statuses(
         let build = || async { Rendered::json(&docs.iter().map(|d| &**d).collect::<Vec<&crate::domain::Doc>>()) };
         return kept::answer(&snap, &format!("devicestatus:{limit:?}"), None, build).await;
     }
-    let docs = state.store.find(D, &list::newest_first(D, filter, limit)).await?;
-    Ok(Json(docs).into_response())
+    let query = list::newest_first(D, filter, limit);
+    if stream::is_large(limit) {
+        return Ok(stream::json(stream::open(&state, D, query).await?, |_| {}));
+    }
+    Ok(Json(state.store.find(D, &query).await?).into_response())
 }
 
 /// Spec 1.5 POST: every `_id` checked first (400, nothing stored), then inserted without dedup.

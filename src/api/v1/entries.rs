@@ -12,9 +12,9 @@ use super::list;
 use crate::api::format::{Format, PathFormat, http_date, negotiate, parse_http_date};
 use crate::api::kept::{self, Rendered};
 use crate::api::permit::{Allowed, AllowedBody, EntriesCreate, EntriesDelete, EntriesRead};
-use crate::api::snapshot;
+use crate::api::{snapshot, stream};
 use crate::app::AppState;
-use crate::domain::filter::{Filter, Val};
+use crate::domain::filter::{Filter, Query, Val};
 use crate::domain::{Collection, Doc, entries};
 use crate::engine::Shared;
 use crate::engine::snapshot::Snapshot;
@@ -103,17 +103,10 @@ impl Answer {
     fn render(&self, state: &AppState, p: Prepared) -> ApiResult<Rendered> {
         let Prepared { mut docs, newest, from_cache } = p;
         for d in &mut docs {
-            if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
-                let mills = d.get("date").cloned().unwrap_or(Value::Null);
-                Arc::make_mut(d).insert("mills".into(), mills);
-            }
-            if let Some(m) = &self.model
-                && !d.contains_key("type")
-            {
-                Arc::make_mut(d).insert("type".into(), Value::String(m.clone()));
-            }
-            if let Some(dev) = &state.config.obscure_device_provenance {
-                Arc::make_mut(d).insert("device".into(), Value::String(dev.clone()));
+            let touches =
+                touches(d, from_cache, self.model.as_deref(), state.config.obscure_device_provenance.as_deref());
+            if !touches.is_empty() {
+                Arc::make_mut(d).extend(touches);
             }
         }
         let mut out = match self.format {
@@ -160,6 +153,71 @@ struct Prepared {
     from_cache: bool,
 }
 
+impl Answer {
+    /// `send` for a listing of more than `stream::STREAM_ABOVE` entries: streamed from the store
+    /// in its order (`date` descending), in bounded memory (`api::stream`).
+    async fn stream(self, state: &AppState, query: Query) -> ApiResult<Response> {
+        let from_cache = match self.cached_count {
+            Some(n) => nth_within_cache(state, &query, n).await?,
+            None => false,
+        };
+        let opened = stream::open(state, Collection::Entries, query).await?;
+        let newest = opened.first.first().and_then(|d| Collection::Entries.time_ms(d));
+        if let (Some(newest), Some(since)) = (newest, self.if_modified_since)
+            && newest / 1000 <= since / 1000
+        {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+        let (model, device) = (self.model, state.config.obscure_device_provenance.clone());
+        let each = move |d: &mut Doc| {
+            let t = touches(d, from_cache, model.as_deref(), device.as_deref());
+            d.extend(t);
+        };
+        let (shape, mime) = match self.format {
+            Format::Json => (stream::Shape::Json, HeaderValue::from_static(crate::api::json::JSON_UTF8)),
+            f => {
+                let sep = if f == Format::Csv { ',' } else { '\t' };
+                let mime = HeaderValue::from_str(&format!("{}; charset=utf-8", f.mime()))
+                    .unwrap_or(HeaderValue::from_static("text/plain; charset=utf-8"));
+                (stream::Shape::Rows(entries::text_row, sep), mime)
+            }
+        };
+        let mut res = stream::answer(opened.first, opened.rest, opened.permit, shape, mime, each);
+        if let Some(lm) = newest.and_then(http_date).and_then(|s| HeaderValue::from_str(&s).ok()) {
+            res.headers_mut().insert(header::LAST_MODIFIED, lm);
+        }
+        Ok(res)
+    }
+}
+
+/// `send`'s cache rule for a streamed listing of `n`: there are `n` entries and the `n`th
+/// newest (so every one) is within the cache's two days.
+async fn nth_within_cache(state: &AppState, query: &Query, n: u64) -> ApiResult<bool> {
+    let mut nth = query.clone().limit(Some(1));
+    nth.skip = n.saturating_sub(1);
+    let cutoff = crate::domain::time::now_ms() - CACHE_RETENTION_MS;
+    let found = state.store.find(Collection::Entries, &nth).await?;
+    Ok(found.first().and_then(|d| Collection::Entries.time_ms(d)).is_some_and(|t| t >= cutoff))
+}
+
+/// What a listing adds to an entry: `mills` when answered from Nightscout's cache, the type
+/// of a typed listing on untyped entries, `OBSCURE_DEVICE_PROVENANCE`.
+fn touches(d: &Doc, from_cache: bool, model: Option<&str>, device: Option<&str>) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if from_cache && !d.get("mills").is_some_and(crate::domain::js::truthy) {
+        out.push(("mills".into(), d.get("date").cloned().unwrap_or(Value::Null)));
+    }
+    if let Some(m) = model
+        && !d.contains_key("type")
+    {
+        out.push(("type".into(), Value::String(m.to_owned())));
+    }
+    if let Some(dev) = device {
+        out.push(("device".into(), Value::String(dev.to_owned())));
+    }
+    out
+}
+
 async fn list_entries(
     State(state): State<AppState>,
     _: Allowed<EntriesRead>,
@@ -177,8 +235,12 @@ async fn list_entries(
         let answer = Answer::new(path, &headers, model).cached_if(true, limit);
         return answer.send_kept(&state, &snap, &format!("entries:{limit:?}"), docs).await;
     }
-    let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, model).cached_if(cacheable(&params), limit).send(&state, docs))
+    let answer = Answer::new(path, &headers, model).cached_if(cacheable(&params), limit);
+    let query = list::newest_first(Collection::Entries, filter, limit);
+    if stream::is_large(limit) {
+        return answer.stream(&state, query).await;
+    }
+    Ok(answer.send(&state, state.store.find(Collection::Entries, &query).await?))
 }
 
 /// The newest entry of any type within the default window.
@@ -221,8 +283,12 @@ async fn by_spec(
     set_type(&mut params, &spec);
     let filter = list::find_filter(&state, Collection::Entries, &params)?;
     let limit = list::count(&params, DEFAULT_COUNT);
-    let docs = state.store.find(Collection::Entries, &list::newest_first(Collection::Entries, filter, limit)).await?;
-    Ok(Answer::new(path, &headers, Some(spec)).cached_if(cacheable(&params), limit).send(&state, docs))
+    let answer = Answer::new(path, &headers, Some(spec)).cached_if(cacheable(&params), limit);
+    let query = list::newest_first(Collection::Entries, filter, limit);
+    if stream::is_large(limit) {
+        return answer.stream(&state, query).await;
+    }
+    Ok(answer.send(&state, state.store.find(Collection::Entries, &query).await?))
 }
 
 /// `find[type] = spec`, or no type constraint for `*`.

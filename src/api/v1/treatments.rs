@@ -10,6 +10,7 @@ use axum::routing::{delete, get};
 use super::list;
 use crate::api::format::{http_date, parse_http_date};
 use crate::api::permit::{Allowed, AllowedBody, TreatmentsCreate, TreatmentsDelete, TreatmentsRead, TreatmentsUpdate};
+use crate::api::stream;
 use crate::app::AppState;
 use crate::domain::Collection;
 use crate::domain::documents::{docs_of, time_of};
@@ -37,16 +38,31 @@ async fn list_treatments(
     let params = list::params(raw.as_deref());
     let default = if params.contains_key("find") { 1000 } else { 100 };
     let filter = list::find_filter(&state, T, &params)?;
-    let mut docs = state.store.find(T, &list::newest_first(T, filter, list::count(&params, default))).await?;
-    let newest = docs.iter().filter_map(|d| time_of(d.get("created_at")).map(|t| t.epoch_ms)).max();
+    let limit = list::count(&params, default);
+    let query = list::newest_first(T, filter, limit);
     let since = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
-    if let (Some(n), Some(s)) = (newest, since)
-        && n / 1000 <= s / 1000
-    {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
-    }
-    docs.iter_mut().for_each(treatments::read_back);
-    let mut res = Json(docs).into_response();
+    let newest_of = |docs: &[crate::domain::Doc]| {
+        docs.iter().filter_map(|d| time_of(d.get("created_at")).map(|t| t.epoch_ms)).max()
+    };
+    let not_modified = |newest: Option<i64>| matches!((newest, since), (Some(n), Some(s)) if n / 1000 <= s / 1000);
+    // A large listing streams; its `Last-Modified` is the newest of its first page (sorted by
+    // `created_at` descending, that is the newest but for mixed time zone offsets).
+    let (newest, mut res) = if stream::is_large(limit) {
+        let opened = stream::open(&state, T, query).await?;
+        let newest = newest_of(&opened.first);
+        if not_modified(newest) {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+        (newest, stream::json(opened, treatments::read_back))
+    } else {
+        let mut docs = state.store.find(T, &query).await?;
+        let newest = newest_of(&docs);
+        if not_modified(newest) {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+        docs.iter_mut().for_each(treatments::read_back);
+        (newest, Json(docs).into_response())
+    };
     if let Some(lm) = newest.and_then(http_date).and_then(|s| HeaderValue::from_str(&s).ok()) {
         res.headers_mut().insert(header::LAST_MODIFIED, lm);
     }
