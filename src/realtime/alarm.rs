@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -209,12 +210,25 @@ pub async fn evaluate<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, fresh: bool) {
     }
 }
 
-/// Checks for stale data every minute (new readings are judged as they arrive).
-pub async fn watch_stale<A: Adapter>(io: SocketIo<A>, ctx: Ctx) {
+/// Asks the alarm task to judge the current data; `fresh` when a new reading came (standing
+/// alarms sound again). Returns at once: the broadcaster goes on to the next push.
+pub fn wake(ctx: &Ctx, fresh: bool) {
+    if fresh {
+        ctx.alarm_fresh.store(true, Ordering::SeqCst);
+    }
+    ctx.alarm_wake.notify_one();
+}
+
+/// The alarm task: judges the data when a write wakes it (several wakes while it works are one
+/// more round, on the newest snapshot), and every minute for stale data.
+pub async fn run<A: Adapter>(io: SocketIo<A>, ctx: Ctx) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
-        evaluate(&io, &ctx, false).await;
+        let fresh = tokio::select! {
+            _ = tick.tick() => false,
+            _ = ctx.alarm_wake.notified() => ctx.alarm_fresh.swap(false, Ordering::SeqCst),
+        };
+        evaluate(&io, &ctx, fresh).await;
     }
 }
 

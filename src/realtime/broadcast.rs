@@ -136,9 +136,9 @@ async fn emit<A: Adapter>(
     storage::emit(io, &update.storage).await;
     let plugin_data = [Collection::Treatments, Collection::DeviceStatus, Collection::Profile];
     if colls.contains(&Collection::Entries) {
-        alarm::evaluate(io, ctx, true).await;
+        alarm::wake(ctx, true);
     } else if colls.iter().any(|c| plugin_data.contains(c)) {
-        alarm::evaluate(io, ctx, false).await;
+        alarm::wake(ctx, false);
     }
 }
 

@@ -51,6 +51,11 @@ pub struct Ctx {
     pub publish: Arc<tokio::sync::Mutex<()>>,
     /// What the instances share (alarm snoozes).
     pub shared: crate::shared::Shared,
+    /// Wakes the alarm task after a write (`alarm::wake`), so judging alarms never holds up the
+    /// next push; wakes that come while it works are folded into one.
+    pub alarm_wake: Arc<Notify>,
+    /// Set by a wake for a new reading (standing alarms sound again), cleared by the alarm task.
+    pub alarm_fresh: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Ctx {
@@ -72,6 +77,8 @@ impl Ctx {
             alarms: Arc::default(),
             publish: Arc::default(),
             shared,
+            alarm_wake: Arc::new(Notify::new()),
+            alarm_fresh: Arc::default(),
         }
     }
 }
@@ -104,7 +111,7 @@ fn namespaces<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> [A::InitRes; 3] 
 /// instance's sockets), the stale-data alarm check and the watcher count.
 fn spawn_tasks<A: Adapter>(io: &SocketIo<A>, ctx: &Ctx, feed: ChangeFeed) {
     tokio::spawn(broadcast::run(io.clone(), ctx.clone(), feed));
-    tokio::spawn(alarm::watch_stale(io.clone(), ctx.clone()));
+    tokio::spawn(alarm::run(io.clone(), ctx.clone()));
     tokio::spawn(count_watchers(io.clone(), ctx.clients_changed.clone()));
 }
 
