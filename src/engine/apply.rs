@@ -45,6 +45,13 @@ fn docs_mut(snap: &mut Snapshot, coll: Collection) -> Option<&mut Vec<Shared>> {
     }
 }
 
+/// True when `doc` is an older version of `held` by their `srvModified` stamps (a change stream's
+/// insert event can arrive after the write path applied a later update of the same document).
+fn older(doc: &Doc, held: &Doc) -> bool {
+    let m = |d: &Doc| d.get("srvModified").and_then(Value::as_f64);
+    matches!((m(doc), m(held)), (Some(a), Some(b)) if a < b)
+}
+
 /// Puts one stored document into its window; false when this collection needs a reload instead.
 fn put(snap: &mut Snapshot, coll: Collection, doc: Shared, now: i64, ch: &mut Changes) -> bool {
     if coll == Collection::Treatments && is_special(&doc) {
@@ -58,7 +65,7 @@ fn put(snap: &mut Snapshot, coll: Collection, doc: Shared, now: i64, ch: &mut Ch
         if coll == Collection::Treatments && is_special(&docs[i]) {
             return false;
         }
-        if *docs[i] == *doc {
+        if *docs[i] == *doc || older(&doc, &docs[i]) {
             return true;
         }
         let old = docs.remove(i);
@@ -205,6 +212,23 @@ mod tests {
 
     fn doc(v: Value) -> Shared {
         Arc::new(v.as_object().cloned().unwrap())
+    }
+
+    #[test]
+    fn an_older_version_of_a_held_document_changes_nothing() {
+        let now = now_ms();
+        let mut snap = Snapshot::default();
+        snap.devicestatus =
+            vec![doc(json!({"_id": "a", "created_at": to_iso_utc(now).unwrap(), "srvModified": 20, "v": 2}))];
+        let mut ch = Changes::default();
+        let stale = doc(json!({"_id": "a", "created_at": to_iso_utc(now).unwrap(), "srvModified": 10, "v": 1}));
+        assert!(put(&mut snap, Collection::DeviceStatus, stale, now, &mut ch));
+        assert!(ch.is_empty());
+        assert_eq!(snap.devicestatus[0]["v"], 2);
+        let newer = doc(json!({"_id": "a", "created_at": to_iso_utc(now).unwrap(), "srvModified": 30, "v": 3}));
+        assert!(put(&mut snap, Collection::DeviceStatus, newer, now, &mut ch));
+        assert_eq!(ch.updated.len(), 1);
+        assert_eq!(snap.devicestatus[0]["v"], 3);
     }
 
     #[test]

@@ -17,7 +17,14 @@ use crate::domain::filter::Filter;
 
 /// Opens a change stream on the whole database.
 pub(super) async fn watch(db: &mongodb::Database, names: HashMap<String, Collection>) -> StoreResult<Watch> {
-    let stream = db.watch().await.map_err(super::mongo::map_err)?;
+    // With the document itself (inserts always carry it; updates ask for the current one), so
+    // the engine applies what was written without reading it back; our own writes, which the
+    // engine has already applied from the write path, then change nothing and cost no query.
+    let stream = db
+        .watch()
+        .full_document(mongodb::options::FullDocumentType::UpdateLookup)
+        .await
+        .map_err(super::mongo::map_err)?;
     let events = stream.filter_map(move |ev| {
         let out = match ev {
             Err(e) => Some(Err(super::mongo::map_err(e))),
@@ -35,10 +42,11 @@ fn change(names: &HashMap<String, Collection>, ev: ChangeStreamEvent<Document>) 
         _ => None,
     };
     match ev.operation_type {
-        // Read back by `_id`: the stored form now, never an older version than memory holds.
-        OperationType::Insert | OperationType::Update | OperationType::Replace => {
-            Some((coll, Wrote::Touched(vec![id?])))
-        }
+        OperationType::Insert | OperationType::Update | OperationType::Replace => match ev.full_document {
+            Some(full) => Some((coll, Wrote::Stored(vec![from_document(full)]))),
+            // Deleted again before the lookup, or a server that does not send it: read it back.
+            None => Some((coll, Wrote::Touched(vec![id?]))),
+        },
         OperationType::Delete => Some((coll, Wrote::Deleted(id?))),
         OperationType::Drop | OperationType::Rename => Some((coll, Wrote::Deleted(Filter::All))),
         _ => None,
