@@ -19,6 +19,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 # Cargo checks that every target Cargo.toml names explicitly ([[bench]]) exists, even unbuilt.
 COPY benches/ benches/
+# The patched crates Cargo.toml's [patch.crates-io] points at (vendor/README.md).
+COPY vendor/ vendor/
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src

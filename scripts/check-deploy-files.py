@@ -101,10 +101,12 @@ def check_dockerfile(binary):
     for kind, folder in (("bench", "benches"), ("test", "tests"), ("example", "examples")):
         if re.search(rf"^\[\[{kind}\]\]", cargo_toml, re.M):
             check(f"COPY {folder}/ {folder}/" in text, f"the build stage copies {folder}/ (Cargo.toml has [[{kind}]])")
+    if re.search(r'path = "vendor/', cargo_toml):
+        check("COPY vendor/ vendor/" in text, "the build stage copies vendor/ (Cargo.toml patches crates from it)")
 
 
 def check_dependency_stage():
-    """Replays the Dockerfile's dependency layer (Cargo.toml, Cargo.lock, benches/, placeholder
+    """Replays the Dockerfile's dependency layer (Cargo.toml, Cargo.lock, what it copies of benches/ and vendor/, placeholder
     sources) in a temporary folder and asks cargo whether that manifest loads with the lock."""
     import shutil
     import subprocess
@@ -117,8 +119,9 @@ def check_dependency_stage():
         tmp = Path(tmp)
         for f in ("Cargo.toml", "Cargo.lock"):
             shutil.copy(ROOT / f, tmp / f)
-        if (ROOT / "benches").is_dir():
-            shutil.copytree(ROOT / "benches", tmp / "benches")
+        for folder in ("benches", "vendor"):
+            if (ROOT / folder).is_dir() and f"COPY {folder}/ {folder}/" in (ROOT / "Dockerfile").read_text():
+                shutil.copytree(ROOT / folder, tmp / folder)
         (tmp / "src").mkdir()
         (tmp / "src" / "main.rs").write_text("fn main() {}\n")
         (tmp / "src" / "lib.rs").write_text("")
